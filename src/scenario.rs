@@ -1,0 +1,485 @@
+//! Scenarios: the RON schema a researcher writes, its defaults, parsing and validation.
+//!
+//! A [`Scenario`] is plain serde data. [`Scenario::from_file`] parses it (RON syntax errors keep their
+//! line and column) and validates it, reporting *every* problem at once as a [`Problem`] with the
+//! field path, the bad value and what would be accepted. Every optional field has a default, written
+//! in its doc comment; `docs/scenarios.md` is the user-facing reference.
+
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use validate::Problem;
+
+/// One experiment: data, network, learning rule, link model and expectations, plus the seed that makes
+/// it reproducible.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the run; the default output folder is `runs/<name>-seed<seed>/`.
+    pub name: String,
+    /// Root of every random stream. Default `0`.
+    #[serde(default)]
+    pub seed: u64,
+    /// Where the samples come from.
+    pub data: DataSpec,
+    /// Shape of the network.
+    pub network: NetworkSpec,
+    /// Learning rule, optimizer, schedule and engine.
+    pub learning: LearningSpec,
+    /// Link model: delays and drops. Default: `Constant(1)` both ways, no drops.
+    #[serde(default)]
+    pub links: LinkSpec,
+    /// When to evaluate on the test split. Default: once per epoch.
+    #[serde(default)]
+    pub evaluation: EvaluationSpec,
+    /// Conditions checked at the end of the run; a failed one makes `neuragent run` exit 1.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// A data source. Every variant splits into train and test with `test_fraction` (default `0.2`) using
+/// the scenario's split stream, and standardizes features on the training split unless
+/// `standardize: false`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum DataSpec {
+    /// A dataset bundled in the binary: `"digits"`, `"iris"` or `"wine"`.
+    Builtin {
+        /// Dataset name.
+        name: String,
+        /// Fraction of samples held out for testing, in (0, 1). Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+    /// A classification CSV file with a header row; every column but the label is a numeric feature.
+    Csv {
+        /// Path to the file, relative to the scenario file's folder.
+        path: PathBuf,
+        /// Header name of the integer class column. Default `"label"`.
+        #[serde(default = "default_label_column")]
+        label_column: String,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+    /// Two noisy inputs in {-1, 1}², class = their XOR.
+    Xor {
+        /// Number of samples.
+        samples: usize,
+        /// Standard deviation of the Gaussian noise added to each coordinate. Default `0.1`.
+        #[serde(default = "default_noise")]
+        noise: f64,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+    /// Two interleaving half circles, two classes.
+    Moons {
+        /// Number of samples.
+        samples: usize,
+        /// Standard deviation of the Gaussian noise. Default `0.1`.
+        #[serde(default = "default_noise")]
+        noise: f64,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+    /// Interleaved spiral arms in the plane, one class per arm.
+    Spirals {
+        /// Number of samples.
+        samples: usize,
+        /// Number of arms (classes), at least 2. Default `2`.
+        #[serde(default = "default_two")]
+        arms: usize,
+        /// Standard deviation of the Gaussian noise. Default `0.1`.
+        #[serde(default = "default_noise")]
+        noise: f64,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+    /// Isotropic Gaussian blobs, one class per blob, centres drawn uniformly in [-5, 5]^features.
+    Blobs {
+        /// Number of samples.
+        samples: usize,
+        /// Number of blobs (classes), at least 2. Default `3`.
+        #[serde(default = "default_three")]
+        classes: usize,
+        /// Number of features, at least 1. Default `2`.
+        #[serde(default = "default_two")]
+        features: usize,
+        /// Standard deviation of each blob. Default `1.0`.
+        #[serde(default = "default_spread")]
+        spread: f64,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
+}
+
+/// Shape of the network: input and output widths come from the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Widths of the hidden layers, input side first; each at least 1. May be empty.
+    pub hidden: Vec<usize>,
+    /// Activation of every hidden neuron.
+    pub activation: Activation,
+    /// Output layer and task loss.
+    pub output: OutputKind,
+    /// Which synapses between connected layers exist. Default `Dense`.
+    #[serde(default)]
+    pub connectivity: Connectivity,
+    /// When `true` every layer also feeds every later layer, not just the next one. Default `false`.
+    #[serde(default)]
+    pub skip: bool,
+}
+
+/// Activation function of hidden neurons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Logistic sigmoid.
+    Sigmoid,
+    /// Rectified linear unit (derivative 0 at 0).
+    Relu,
+    /// The identity.
+    Identity,
+}
+
+/// Output layer: output neurons are linear; the loss agent applies the task loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutputKind {
+    /// Softmax over the outputs with cross-entropy loss (classification).
+    Softmax,
+    /// Linear outputs with squared-error loss `½‖x − y‖²` (regression, or one-hot targets).
+    Linear,
+}
+
+/// Synapses between two connected layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Connectivity {
+    /// Every neuron of the source layer feeds every neuron of the target layer.
+    #[default]
+    Dense,
+    /// Each possible synapse exists with probability `density` in (0, 1], drawn from the topology
+    /// stream; every neuron keeps at least one input and one output.
+    Sparse {
+        /// Probability that a synapse exists.
+        density: f64,
+    },
+}
+
+/// Learning rule, optimizer and schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningSpec {
+    /// The rule neurons follow.
+    pub rule: RuleSpec,
+    /// The optimizer each neuron applies locally to its own weights. Default `Sgd(lr: 0.01)`.
+    #[serde(default)]
+    pub optimizer: OptimizerSpec,
+    /// Samples a neuron accumulates before applying its update. Default `1`.
+    #[serde(default = "default_one")]
+    pub batch_size: usize,
+    /// Passes over the training split. Default `10`.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Samples in the network at once. Default `1`.
+    #[serde(default = "default_one")]
+    pub in_flight: usize,
+    /// `Events` (simulate every message) or `Dense` (reference trainer). Default: `Dense` for
+    /// `Backprop`, `Events` for every other rule.
+    #[serde(default)]
+    pub engine: Option<Engine>,
+}
+
+/// Learning rules (DESIGN §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleSpec {
+    /// Exact attention: `a = w · d`; equals backprop under E1–E4.
+    Attention,
+    /// The authors' greedy rule: every neuron's step has norm `lr`, attention scaled by `1/‖g‖`.
+    GreedyAttention,
+    /// Attention paid through fixed random feedback weights (feedback alignment).
+    FeedbackAlignment,
+    /// Plain backprop; runs on the dense engine only.
+    Backprop,
+}
+
+/// Which trainer runs the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Engine {
+    /// The discrete-event simulation of neuron agents.
+    Events,
+    /// The dense `nalgebra` reference trainer (no messages).
+    Dense,
+}
+
+/// Optimizer applied by each neuron to the weights it owns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OptimizerSpec {
+    /// Stochastic gradient ascent on the neuron's objective (descent on the loss):
+    /// `v ← momentum·v + step; w ← w + lr·v`.
+    Sgd {
+        /// Learning rate, > 0.
+        lr: f64,
+        /// Momentum in [0, 1). Default `0.0`.
+        #[serde(default)]
+        momentum: f64,
+    },
+}
+
+impl Default for OptimizerSpec {
+    fn default() -> Self {
+        OptimizerSpec::Sgd {
+            lr: 0.01,
+            momentum: 0.0,
+        }
+    }
+}
+
+/// Link model, applied to every synapse and to the links between output neurons and the loss agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// Delay of forward (activation) messages. Default `Constant(1)`.
+    #[serde(default = "default_delay")]
+    pub forward_delay: Delay,
+    /// Delay of attention (and loss-demand) messages. Default `Constant(1)`.
+    #[serde(default = "default_delay")]
+    pub attention_delay: Delay,
+    /// Probability that a message is dropped, in [0, 1]. Default `0.0`. Only `0.0` is simulated so far.
+    #[serde(default)]
+    pub drop_probability: f64,
+}
+
+impl Default for LinkSpec {
+    fn default() -> Self {
+        LinkSpec {
+            forward_delay: default_delay(),
+            attention_delay: default_delay(),
+            drop_probability: 0.0,
+        }
+    }
+}
+
+/// A delay distribution in integer ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Delay {
+    /// Always this many ticks (≥ 0).
+    Constant(i64),
+    /// Uniform over the integers `min..=max` (0 ≤ min ≤ max).
+    Uniform {
+        /// Smallest delay.
+        min: i64,
+        /// Largest delay.
+        max: i64,
+    },
+}
+
+/// When the run is evaluated on the test split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSpec {
+    /// Evaluations per epoch, evenly spaced in samples (≥ 1). Default `1`. The untrained network is
+    /// always evaluated too.
+    #[serde(default = "default_one")]
+    pub per_epoch: usize,
+}
+
+impl Default for EvaluationSpec {
+    fn default() -> Self {
+        EvaluationSpec { per_epoch: 1 }
+    }
+}
+
+/// A condition on the final result.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Expectation {
+    /// Final test accuracy (fraction in [0, 1]) at least this.
+    FinalTestAccuracy {
+        /// Threshold.
+        at_least: f64,
+    },
+    /// Final mean test loss at most this.
+    FinalTestLoss {
+        /// Threshold.
+        at_most: f64,
+    },
+    /// Final coefficient of determination on the test split at least this.
+    FinalTestR2 {
+        /// Threshold.
+        at_least: f64,
+    },
+}
+
+impl Expectation {
+    /// Short name used in `summary.json`.
+    pub fn name(&self) -> String {
+        match self {
+            Expectation::FinalTestAccuracy { at_least } => {
+                format!("FinalTestAccuracy(at_least: {at_least})")
+            }
+            Expectation::FinalTestLoss { at_most } => format!("FinalTestLoss(at_most: {at_most})"),
+            Expectation::FinalTestR2 { at_least } => format!("FinalTestR2(at_least: {at_least})"),
+        }
+    }
+}
+
+fn default_test_fraction() -> f64 {
+    0.2
+}
+fn default_true() -> bool {
+    true
+}
+fn default_label_column() -> String {
+    "label".to_string()
+}
+fn default_noise() -> f64 {
+    0.1
+}
+fn default_spread() -> f64 {
+    1.0
+}
+fn default_one() -> usize {
+    1
+}
+fn default_two() -> usize {
+    2
+}
+fn default_three() -> usize {
+    3
+}
+fn default_epochs() -> usize {
+    10
+}
+fn default_delay() -> Delay {
+    Delay::Constant(1)
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// RON syntax or schema error (unknown field, wrong type), with line and column.
+    #[error("{path}:{position}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// `line:column` of the error.
+        position: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// The scenario parsed but some values are not acceptable; every problem is listed.
+    #[error("{path}: invalid scenario:\n{}", ProblemList(problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file. Relative data paths are resolved against the file's
+    /// folder.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut scenario = Scenario::parse(&text, path)?;
+        if let DataSpec::Csv { path: csv, .. } = &mut scenario.data {
+            if csv.is_relative() {
+                let base = path.parent().unwrap_or(Path::new(""));
+                *csv = base.join(&*csv);
+            }
+        }
+        Ok(scenario)
+    }
+
+    /// Parses and validates scenario text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = ron::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: path.to_path_buf(),
+            position: format!("{}:{}", e.span.start.line, e.span.start.col),
+            message: e.code.to_string(),
+        })?;
+        let problems = scenario.validate();
+        if problems.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(ScenarioError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
+    }
+
+    /// Every problem with the scenario's values; empty when it is valid.
+    pub fn validate(&self) -> Vec<Problem> {
+        validate::validate(self)
+    }
+
+    /// The engine that runs this scenario, with the rule-dependent default applied.
+    pub fn engine(&self) -> Engine {
+        self.learning.engine.unwrap_or(match self.learning.rule {
+            RuleSpec::Backprop => Engine::Dense,
+            _ => Engine::Events,
+        })
+    }
+
+    /// The scenario with every default written out, as RON: what `resolved.ron` holds.
+    pub fn to_ron(&self) -> String {
+        let mut resolved = self.clone();
+        resolved.learning.engine = Some(self.engine());
+        let config = ron::ser::PrettyConfig::new().struct_names(true);
+        ron::ser::to_string_pretty(&resolved, config).expect("a scenario always serializes")
+    }
+}
