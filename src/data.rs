@@ -1,0 +1,705 @@
+//! Datasets: where samples come from, the train/test split and feature standardization.
+//!
+//! [`load`] turns a [`DataSpec`] into a [`Dataset`]: it reads a bundled dataset (`digits`, `iris`,
+//! `wine`), a user CSV file or draws a synthetic one (`xor`, `moons`, `spirals`, `blobs`), shuffles
+//! the samples with the scenario's split stream, holds out `test_fraction` of them for testing and,
+//! unless told not to, standardizes every feature with the mean and standard deviation of the
+//! training split. Synthetic data is drawn only from the data-generation stream, so the same spec and
+//! seed always give the same dataset, bit for bit. Every failure is a [`DataError`] that names the
+//! file, line, column and bad value where there is one. `docs/datasets.md` is the user-facing page.
+
+mod builtin;
+mod csv_file;
+mod synthetic;
+
+use std::path::PathBuf;
+
+use rand::seq::SliceRandom;
+
+use crate::rng::{Purpose, Streams};
+use crate::scenario::DataSpec;
+
+pub use builtin::BUILTIN_NAMES;
+pub use csv_file::MAX_CLASSES;
+
+/// A dataset split into training and test samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// `"digits"`, `"iris"`, `"wine"`, the CSV file stem, `"xor"`, `"moons"`, `"spirals"` or `"blobs"`.
+    pub name: String,
+    /// One name per feature column, in order.
+    pub feature_names: Vec<String>,
+    /// What the outputs mean.
+    pub task: Task,
+    /// The samples to learn from.
+    pub train: Split,
+    /// The held-out samples.
+    pub test: Split,
+}
+
+impl Dataset {
+    /// Number of input features (the width of the input layer).
+    pub fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Number of outputs (the width of the output layer).
+    pub fn n_outputs(&self) -> usize {
+        self.task.outputs()
+    }
+}
+
+/// What the network learns to predict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// One class per sample; targets are one-hot rows.
+    Classification {
+        /// Number of classes: the largest label plus one.
+        classes: usize,
+    },
+    /// Real-valued targets.
+    Regression {
+        /// Number of target values per sample.
+        targets: usize,
+    },
+}
+
+impl Task {
+    /// Number of outputs: the classes or the targets.
+    pub fn outputs(&self) -> usize {
+        match *self {
+            Task::Classification { classes } => classes,
+            Task::Regression { targets } => targets,
+        }
+    }
+}
+
+/// The samples of one side of the train/test split, stored row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Split {
+    n_features: usize,
+    n_outputs: usize,
+    len: usize,
+    /// `len × n_features`.
+    features: Vec<f64>,
+    /// `len × n_outputs`; one-hot rows for classification.
+    targets: Vec<f64>,
+    /// One class per sample for classification, empty for regression.
+    labels: Vec<usize>,
+}
+
+impl Split {
+    /// Builds a split from row-major features and targets and, for classification, one label per
+    /// sample (empty for regression).
+    ///
+    /// # Panics
+    /// When the lengths disagree or a width is 0: splits are built by this crate, not from user input.
+    pub fn new(
+        n_features: usize,
+        n_outputs: usize,
+        features: Vec<f64>,
+        targets: Vec<f64>,
+        labels: Vec<usize>,
+    ) -> Split {
+        assert!(
+            n_features > 0 && n_outputs > 0,
+            "a split needs features and outputs"
+        );
+        assert_eq!(features.len() % n_features, 0, "ragged feature rows");
+        let len = features.len() / n_features;
+        assert_eq!(
+            targets.len(),
+            len * n_outputs,
+            "targets disagree with features"
+        );
+        assert!(
+            labels.is_empty() || labels.len() == len,
+            "labels disagree with features"
+        );
+        Split {
+            n_features,
+            n_outputs,
+            len,
+            features,
+            targets,
+            labels,
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the split has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of features per sample.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Number of target values per sample.
+    pub fn n_outputs(&self) -> usize {
+        self.n_outputs
+    }
+
+    /// The features of sample `i`. Panics when `i >= len()`.
+    pub fn features(&self, i: usize) -> &[f64] {
+        &self.features[i * self.n_features..(i + 1) * self.n_features]
+    }
+
+    /// The targets of sample `i` (one-hot for classification). Panics when `i >= len()`.
+    pub fn targets(&self, i: usize) -> &[f64] {
+        &self.targets[i * self.n_outputs..(i + 1) * self.n_outputs]
+    }
+
+    /// The class of sample `i`, or `None` for regression (or when `i >= len()`).
+    pub fn label(&self, i: usize) -> Option<usize> {
+        self.labels.get(i).copied()
+    }
+}
+
+/// Why a dataset could not be loaded. Messages name the file, line (1-based, header = line 1),
+/// column and value at fault, and say what is accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// No bundled dataset has this name.
+    #[error("unknown builtin dataset \"{name}\"; accepted: {}", BUILTIN_NAMES.join(", "))]
+    UnknownBuiltin {
+        /// The name asked for.
+        name: String,
+    },
+    /// The file is missing or unreadable.
+    #[error("cannot read data file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has no header row.
+    #[error(
+        "{}:1: empty file; expected a header row naming the columns, then one sample per line",
+        path.display()
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file has a header but no data rows.
+    #[error("{}:1: header only, no data rows follow; expected one sample per line", path.display())]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The CSV reader could not read a row (for instance, invalid UTF-8).
+    #[error("{}:{line}: unreadable row: {message}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line of the row.
+        line: u64,
+        /// What the reader said.
+        message: String,
+    },
+    /// A row has a different number of fields than the header.
+    #[error(
+        "{}:{line}: row has {fields} fields but the header has {expected}; every row needs one \
+         value per header column",
+        path.display()
+    )]
+    Ragged {
+        /// The file.
+        path: PathBuf,
+        /// The line of the row.
+        line: u64,
+        /// Fields in the row.
+        fields: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+    /// A feature value is not a finite number.
+    #[error(
+        "{}:{line}: column \"{column}\": \"{value}\" is not a finite number; features must be \
+         numbers like 3, -0.5 or 1e-3",
+        path.display()
+    )]
+    BadFeature {
+        /// The file.
+        path: PathBuf,
+        /// The line of the row.
+        line: u64,
+        /// The column name.
+        column: String,
+        /// The value found.
+        value: String,
+    },
+    /// A label is not a non-negative integer below [`MAX_CLASSES`].
+    #[error(
+        "{}:{line}: label column \"{column}\": \"{value}\" is not a class; labels must be integers \
+         0..={} written without a decimal point",
+        path.display(),
+        MAX_CLASSES - 1
+    )]
+    BadLabel {
+        /// The file.
+        path: PathBuf,
+        /// The line of the row.
+        line: u64,
+        /// The label column name.
+        column: String,
+        /// The value found.
+        value: String,
+    },
+    /// The label column is not in the header.
+    #[error(
+        "{}:1: label column \"{column}\" not in the header; columns found: {}",
+        path.display(),
+        found.join(", ")
+    )]
+    MissingLabelColumn {
+        /// The file.
+        path: PathBuf,
+        /// The label column asked for.
+        column: String,
+        /// The header's columns.
+        found: Vec<String>,
+    },
+    /// The label column appears more than once in the header.
+    #[error(
+        "{}:1: label column \"{column}\" appears more than once in the header; column names must \
+         be unique",
+        path.display()
+    )]
+    DuplicateLabelColumn {
+        /// The file.
+        path: PathBuf,
+        /// The label column.
+        column: String,
+    },
+    /// The header has no column besides the label.
+    #[error(
+        "{}:1: the header has only the label column \"{column}\"; at least one feature column is \
+         needed",
+        path.display()
+    )]
+    NoFeatures {
+        /// The file.
+        path: PathBuf,
+        /// The label column.
+        column: String,
+    },
+    /// Too few samples for both splits to hold at least 2.
+    #[error(
+        "{source_name}: {samples} samples with test_fraction {test_fraction} give {train} training \
+         and {test} test samples; each split needs at least 2"
+    )]
+    TooFewSamples {
+        /// The file or dataset name.
+        source_name: String,
+        /// Samples in the dataset.
+        samples: usize,
+        /// The test fraction asked for.
+        test_fraction: f64,
+        /// Samples that would be in the training split.
+        train: usize,
+        /// Samples that would be in the test split.
+        test: usize,
+    },
+    /// A generator or split parameter is out of range.
+    #[error("{dataset}: {parameter} = {value} is not accepted; expected {accepted}")]
+    InvalidParameter {
+        /// The dataset name.
+        dataset: String,
+        /// The parameter.
+        parameter: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        accepted: &'static str,
+    },
+}
+
+/// Labelled samples before the split: what every source produces.
+struct Table {
+    name: String,
+    feature_names: Vec<String>,
+    /// Row-major, `labels.len() × feature_names.len()`.
+    features: Vec<f64>,
+    labels: Vec<usize>,
+}
+
+impl Table {
+    fn n_features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        let n = self.n_features();
+        &self.features[i * n..(i + 1) * n]
+    }
+}
+
+/// Loads, splits and (optionally) standardizes the dataset `spec` describes. Synthetic data comes from
+/// the [`Purpose::DataGen`] stream and the split from the [`Purpose::Split`] stream of `streams`.
+pub fn load(spec: &DataSpec, streams: &Streams) -> Result<Dataset, DataError> {
+    let (test_fraction, standardize) = split_options(spec);
+    let source_name = source_name(spec);
+    check_test_fraction(&source_name, test_fraction)?;
+    let table = match spec {
+        DataSpec::Builtin { name, .. } => builtin::load(name)?,
+        DataSpec::Csv {
+            path, label_column, ..
+        } => csv_file::load(path, label_column)?,
+        DataSpec::Xor { samples, noise, .. } => synthetic::xor(*samples, *noise, streams)?,
+        DataSpec::Moons { samples, noise, .. } => synthetic::moons(*samples, *noise, streams)?,
+        DataSpec::Spirals {
+            samples,
+            arms,
+            noise,
+            ..
+        } => synthetic::spirals(*samples, *arms, *noise, streams)?,
+        DataSpec::Blobs {
+            samples,
+            classes,
+            features,
+            spread,
+            ..
+        } => synthetic::blobs(*samples, *classes, *features, *spread, streams)?,
+    };
+    split(table, &source_name, test_fraction, standardize, streams)
+}
+
+/// `(test_fraction, standardize)` of any data source.
+fn split_options(spec: &DataSpec) -> (f64, bool) {
+    match *spec {
+        DataSpec::Builtin {
+            test_fraction,
+            standardize,
+            ..
+        }
+        | DataSpec::Csv {
+            test_fraction,
+            standardize,
+            ..
+        }
+        | DataSpec::Xor {
+            test_fraction,
+            standardize,
+            ..
+        }
+        | DataSpec::Moons {
+            test_fraction,
+            standardize,
+            ..
+        }
+        | DataSpec::Spirals {
+            test_fraction,
+            standardize,
+            ..
+        }
+        | DataSpec::Blobs {
+            test_fraction,
+            standardize,
+            ..
+        } => (test_fraction, standardize),
+    }
+}
+
+/// How messages name the source: the file path for CSV, the dataset name otherwise.
+fn source_name(spec: &DataSpec) -> String {
+    match spec {
+        DataSpec::Builtin { name, .. } => name.clone(),
+        DataSpec::Csv { path, .. } => path.display().to_string(),
+        DataSpec::Xor { .. } => "xor".to_string(),
+        DataSpec::Moons { .. } => "moons".to_string(),
+        DataSpec::Spirals { .. } => "spirals".to_string(),
+        DataSpec::Blobs { .. } => "blobs".to_string(),
+    }
+}
+
+fn check_test_fraction(dataset: &str, test_fraction: f64) -> Result<(), DataError> {
+    if test_fraction > 0.0 && test_fraction < 1.0 {
+        Ok(())
+    } else {
+        Err(DataError::InvalidParameter {
+            dataset: dataset.to_string(),
+            parameter: "test_fraction",
+            value: test_fraction.to_string(),
+            accepted: "a fraction strictly between 0 and 1",
+        })
+    }
+}
+
+/// Sizes of the test and training splits of `n` samples: `round(n · test_fraction)` test samples,
+/// clamped so that each split keeps at least one (the caller then asks for two).
+fn split_sizes(n: usize, test_fraction: f64) -> (usize, usize) {
+    let wanted = (n as f64 * test_fraction).round() as usize;
+    let test = wanted.min(n.saturating_sub(1)).max(1).min(n);
+    (test, n - test)
+}
+
+/// Shuffles the samples with the split stream, holds the first ones out for testing and builds both
+/// splits, standardizing them on the training statistics when asked.
+fn split(
+    table: Table,
+    source_name: &str,
+    test_fraction: f64,
+    standardize: bool,
+    streams: &Streams,
+) -> Result<Dataset, DataError> {
+    let n = table.labels.len();
+    let (n_test, n_train) = split_sizes(n, test_fraction);
+    if n_test < 2 || n_train < 2 {
+        return Err(DataError::TooFewSamples {
+            source_name: source_name.to_string(),
+            samples: n,
+            test_fraction,
+            train: n_train,
+            test: n_test,
+        });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut streams.stream(Purpose::Split));
+    let (test_idx, train_idx) = order.split_at(n_test);
+
+    // Statistics come from the training split only, so nothing about the test samples leaks in.
+    let scaling = if standardize {
+        Scaling::fit(&table, train_idx)
+    } else {
+        Scaling::identity(table.n_features())
+    };
+    let classes = table.labels.iter().max().map_or(0, |&m| m + 1);
+    let build = |idx: &[usize]| {
+        let mut features = Vec::with_capacity(idx.len() * table.n_features());
+        let mut targets = vec![0.0; idx.len() * classes];
+        let mut labels = Vec::with_capacity(idx.len());
+        for (row, &i) in idx.iter().enumerate() {
+            features.extend(scaling.apply(table.row(i)));
+            let label = table.labels[i];
+            targets[row * classes + label] = 1.0;
+            labels.push(label);
+        }
+        Split::new(table.n_features(), classes, features, targets, labels)
+    };
+    let train = build(train_idx);
+    let test = build(test_idx);
+    Ok(Dataset {
+        name: table.name,
+        feature_names: table.feature_names,
+        task: Task::Classification { classes },
+        train,
+        test,
+    })
+}
+
+/// Per-feature `(x − shift) / scale`.
+struct Scaling {
+    shift: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl Scaling {
+    fn identity(n_features: usize) -> Scaling {
+        Scaling {
+            shift: vec![0.0; n_features],
+            scale: vec![1.0; n_features],
+        }
+    }
+
+    /// Mean and population standard deviation of each feature over the rows `idx`.
+    fn fit(table: &Table, idx: &[usize]) -> Scaling {
+        let n_features = table.n_features();
+        let count = idx.len() as f64;
+        let mut scaling = Scaling::identity(n_features);
+        for j in 0..n_features {
+            let first = table.row(idx[0])[j];
+            if idx.iter().all(|&i| table.row(i)[j] == first) {
+                // A constant feature (blank pixels in digits) is centred exactly and not scaled:
+                // the computed mean could be off by an ulp and its std is 0.
+                scaling.shift[j] = first;
+                continue;
+            }
+            let mean = idx.iter().map(|&i| table.row(i)[j]).sum::<f64>() / count;
+            let var = idx
+                .iter()
+                .map(|&i| (table.row(i)[j] - mean).powi(2))
+                .sum::<f64>()
+                / count;
+            let std = var.sqrt();
+            // Values near f64::MAX overflow the sums; leave such a feature as it is rather than
+            // turn it into NaN.
+            if mean.is_finite() && std.is_finite() {
+                scaling.shift[j] = mean;
+                if std > 0.0 {
+                    scaling.scale[j] = std;
+                }
+            }
+        }
+        scaling
+    }
+
+    fn apply<'a>(&'a self, row: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
+        row.iter()
+            .zip(self.shift.iter().zip(&self.scale))
+            .map(|(&x, (&shift, &scale))| (x - shift) / scale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin(name: &str, standardize: bool) -> DataSpec {
+        DataSpec::Builtin {
+            name: name.to_string(),
+            test_fraction: 0.2,
+            standardize,
+        }
+    }
+
+    fn column(split: &Split, j: usize) -> Vec<f64> {
+        (0..split.len()).map(|i| split.features(i)[j]).collect()
+    }
+
+    #[test]
+    fn split_sizes_round_and_clamp() {
+        assert_eq!(split_sizes(150, 0.2), (30, 120));
+        assert_eq!(split_sizes(1797, 0.2), (359, 1438));
+        assert_eq!(split_sizes(10, 0.01), (1, 9));
+        assert_eq!(split_sizes(10, 0.99), (9, 1));
+        assert_eq!(split_sizes(1, 0.5), (1, 0));
+        assert_eq!(split_sizes(0, 0.5), (0, 0));
+    }
+
+    #[test]
+    fn standardization_uses_train_statistics() {
+        for name in BUILTIN_NAMES {
+            let d = load(&builtin(name, true), &Streams::new(1)).unwrap();
+            for j in 0..d.n_features() {
+                let train = column(&d.train, j);
+                let n = train.len() as f64;
+                let mean = train.iter().sum::<f64>() / n;
+                let std = (train.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+                assert!(mean.abs() < 1e-9, "{name} x{j}: mean {mean}");
+                let constant = train.iter().all(|&x| x == 0.0);
+                if constant {
+                    assert_eq!(std, 0.0);
+                } else {
+                    assert!((std - 1.0).abs() < 1e-9, "{name} x{j}: std {std}");
+                }
+                assert!(column(&d.test, j).iter().all(|x| x.is_finite()));
+            }
+        }
+    }
+
+    #[test]
+    fn digits_has_constant_pixels_that_stay_finite() {
+        let d = load(&builtin("digits", true), &Streams::new(0)).unwrap();
+        let constant = (0..64)
+            .filter(|&j| column(&d.train, j).iter().all(|&x| x == 0.0))
+            .count();
+        assert!(constant > 0, "expected a blank pixel in digits");
+    }
+
+    #[test]
+    fn without_standardization_features_are_raw() {
+        let d = load(&builtin("iris", false), &Streams::new(0)).unwrap();
+        let all: Vec<f64> = (0..d.train.len())
+            .flat_map(|i| d.train.features(i).to_vec())
+            .collect();
+        assert!(all.iter().all(|&x| x >= 0.0 && x <= 8.0));
+    }
+
+    #[test]
+    fn same_seed_same_dataset_other_seed_other_split() {
+        let specs = [
+            builtin("iris", true),
+            DataSpec::Moons {
+                samples: 100,
+                noise: 0.1,
+                test_fraction: 0.25,
+                standardize: true,
+            },
+            DataSpec::Blobs {
+                samples: 90,
+                classes: 3,
+                features: 4,
+                spread: 0.5,
+                test_fraction: 0.2,
+                standardize: false,
+            },
+        ];
+        for spec in &specs {
+            let a = load(spec, &Streams::new(7)).unwrap();
+            let b = load(spec, &Streams::new(7)).unwrap();
+            let bits = |s: &Split| -> Vec<u64> {
+                (0..s.len())
+                    .flat_map(|i| {
+                        s.features(i)
+                            .iter()
+                            .map(|x| x.to_bits())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            };
+            assert_eq!(a, b);
+            assert_eq!(bits(&a.train), bits(&b.train));
+            assert_eq!(bits(&a.test), bits(&b.test));
+            let c = load(spec, &Streams::new(8)).unwrap();
+            assert_ne!(a.test, c.test);
+        }
+    }
+
+    #[test]
+    fn split_sizes_add_up_and_targets_are_one_hot() {
+        let d = load(&builtin("wine", true), &Streams::new(3)).unwrap();
+        assert_eq!(d.train.len() + d.test.len(), 178);
+        assert_eq!(d.test.len(), 36);
+        for s in [&d.train, &d.test] {
+            for i in 0..s.len() {
+                let label = s.label(i).unwrap();
+                let t = s.targets(i);
+                assert_eq!(t.len(), 3);
+                assert_eq!(t[label], 1.0);
+                assert_eq!(t.iter().sum::<f64>(), 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_test_fraction_and_too_few_samples_are_errors() {
+        for f in [0.0, 1.0, -0.5, f64::NAN] {
+            let spec = DataSpec::Builtin {
+                name: "iris".into(),
+                test_fraction: f,
+                standardize: true,
+            };
+            let err = load(&spec, &Streams::new(0)).unwrap_err();
+            assert!(matches!(err, DataError::InvalidParameter { .. }), "{err}");
+        }
+        let spec = DataSpec::Xor {
+            samples: 3,
+            noise: 0.1,
+            test_fraction: 0.5,
+            standardize: true,
+        };
+        let err = load(&spec, &Streams::new(0)).unwrap_err();
+        assert!(matches!(err, DataError::TooFewSamples { .. }), "{err}");
+        assert!(err.to_string().contains("xor"));
+    }
+
+    #[test]
+    fn split_new_regression_has_no_labels() {
+        let s = Split::new(2, 1, vec![1.0, 2.0, 3.0, 4.0], vec![0.5, 0.7], vec![]);
+        assert_eq!(s.len(), 2);
+        assert!(!s.is_empty());
+        assert_eq!(s.features(1), &[3.0, 4.0]);
+        assert_eq!(s.targets(1), &[0.7]);
+        assert_eq!(s.label(0), None);
+        assert_eq!(Task::Regression { targets: 1 }.outputs(), 1);
+    }
+}

@@ -1,0 +1,395 @@
+//! Topology: neurons and synapses as a `petgraph` graph, compiled into flat arrays for the engines.
+//!
+//! Neurons are numbered layer by layer: the input layer first, then the hidden layers, the output
+//! layer last, so that the numbering is a topological order. A synapse `i → j` is *owned* by its
+//! target `j`. Synapse ids are sorted by `(target, source)`, which makes every neuron's incoming
+//! weights one contiguous slice ([`Topology::incoming`]); the outgoing synapses of a neuron are listed
+//! separately ([`Topology::outgoing`]), sorted by target.
+
+use std::ops::Range;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use rand::Rng as _;
+
+use crate::rng::{Purpose, Streams};
+use crate::scenario::{Connectivity, NetworkSpec};
+
+/// What a neuron is in the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Emits one feature of each sample.
+    Input(usize),
+    /// Hidden neuron `index` of hidden layer `layer` (0-based, input side first).
+    Hidden {
+        /// Hidden layer.
+        layer: usize,
+        /// Position in the layer.
+        index: usize,
+    },
+    /// Output neuron `i`, answered by the loss agent.
+    Output(usize),
+}
+
+/// Why a topology could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    /// The graph has a cycle (the builder only makes DAGs; this guards against a bug).
+    #[error("network graph has a cycle through neuron {0}")]
+    Cyclic(usize),
+}
+
+/// The network graph and its flat, engine-friendly form.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    graph: DiGraph<Role, ()>,
+    layers: Vec<Range<usize>>,
+    layer_of: Vec<usize>,
+    edge_source: Vec<usize>,
+    edge_target: Vec<usize>,
+    in_start: Vec<usize>,
+    out_start: Vec<usize>,
+    out_edges: Vec<usize>,
+}
+
+impl Topology {
+    /// Builds the layered network `inputs → hidden… → outputs` of `spec`. Sparse synapses are drawn from
+    /// the topology stream; every non-input neuron keeps at least one input and every non-output neuron
+    /// at least one output, so no neuron waits forever.
+    pub fn build(
+        spec: &NetworkSpec,
+        inputs: usize,
+        outputs: usize,
+        streams: &Streams,
+    ) -> Result<Topology, TopologyError> {
+        let mut widths = vec![inputs];
+        widths.extend_from_slice(&spec.hidden);
+        widths.push(outputs);
+        let mut rng = streams.stream(Purpose::Topology);
+
+        let mut graph = DiGraph::new();
+        let mut layers = Vec::with_capacity(widths.len());
+        let last = widths.len() - 1;
+        for (l, &w) in widths.iter().enumerate() {
+            let start = graph.node_count();
+            for index in 0..w {
+                let role = match l {
+                    0 => Role::Input(index),
+                    l if l == last => Role::Output(index),
+                    l => Role::Hidden {
+                        layer: l - 1,
+                        index,
+                    },
+                };
+                graph.add_node(role);
+            }
+            layers.push(start..start + w);
+        }
+
+        let density = match spec.connectivity {
+            Connectivity::Dense => 1.0,
+            Connectivity::Sparse { density } => density,
+        };
+        for m in 1..layers.len() {
+            let sources: Vec<usize> = if spec.skip {
+                (0..m).flat_map(|k| layers[k].clone()).collect()
+            } else {
+                layers[m - 1].clone().collect()
+            };
+            for j in layers[m].clone() {
+                let mut any = false;
+                for &i in &sources {
+                    if density >= 1.0 || rng.random::<f64>() < density {
+                        graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                        any = true;
+                    }
+                }
+                if !any {
+                    let prev = &layers[m - 1];
+                    let i = prev.start + rng.random_range(0..prev.len());
+                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                }
+            }
+        }
+        // A neuron without outputs would never be paid attention: give it one into the next layer.
+        for k in 0..layers.len() - 1 {
+            for i in layers[k].clone() {
+                if graph.neighbors(NodeIndex::new(i)).next().is_none() {
+                    let next = &layers[k + 1];
+                    let j = next.start + rng.random_range(0..next.len());
+                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                }
+            }
+        }
+        Topology::from_graph(graph, layers)
+    }
+
+    /// Compiles a graph whose nodes are numbered layer by layer. Fails if the graph has a cycle.
+    fn from_graph(
+        graph: DiGraph<Role, ()>,
+        layers: Vec<Range<usize>>,
+    ) -> Result<Topology, TopologyError> {
+        if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
+            return Err(TopologyError::Cyclic(cycle.node_id().index()));
+        }
+        let n = graph.node_count();
+        let mut layer_of = vec![0; n];
+        for (l, range) in layers.iter().enumerate() {
+            for j in range.clone() {
+                layer_of[j] = l;
+            }
+        }
+        let mut edges: Vec<(usize, usize)> = graph
+            .raw_edges()
+            .iter()
+            .map(|e| (e.target().index(), e.source().index()))
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        let edge_target: Vec<usize> = edges.iter().map(|&(j, _)| j).collect();
+        let edge_source: Vec<usize> = edges.iter().map(|&(_, i)| i).collect();
+
+        let mut in_start = vec![0; n + 1];
+        for &j in &edge_target {
+            in_start[j + 1] += 1;
+        }
+        let mut out_start = vec![0; n + 1];
+        for &i in &edge_source {
+            out_start[i + 1] += 1;
+        }
+        for k in 0..n {
+            in_start[k + 1] += in_start[k];
+            out_start[k + 1] += out_start[k];
+        }
+        // Edges are sorted by target, so pushing them in order keeps each source's list sorted by target.
+        let mut fill = out_start.clone();
+        let mut out_edges = vec![0; edges.len()];
+        for (e, &i) in edge_source.iter().enumerate() {
+            out_edges[fill[i]] = e;
+            fill[i] += 1;
+        }
+        Ok(Topology {
+            graph,
+            layers,
+            layer_of,
+            edge_source,
+            edge_target,
+            in_start,
+            out_start,
+            out_edges,
+        })
+    }
+
+    /// The network as a petgraph graph (node index = neuron id).
+    pub fn graph(&self) -> &DiGraph<Role, ()> {
+        &self.graph
+    }
+
+    /// Number of neurons, inputs included.
+    pub fn neurons(&self) -> usize {
+        self.layer_of.len()
+    }
+
+    /// Number of synapses.
+    pub fn synapses(&self) -> usize {
+        self.edge_source.len()
+    }
+
+    /// Neuron ids of each layer: `layers()[0]` inputs, the last one outputs.
+    pub fn layers(&self) -> &[Range<usize>] {
+        &self.layers
+    }
+
+    /// Layer of neuron `j`.
+    pub fn layer_of(&self, j: usize) -> usize {
+        self.layer_of[j]
+    }
+
+    /// The input neurons.
+    pub fn inputs(&self) -> Range<usize> {
+        self.layers[0].clone()
+    }
+
+    /// The output neurons.
+    pub fn outputs(&self) -> Range<usize> {
+        self.layers[self.layers.len() - 1].clone()
+    }
+
+    /// Whether `j` is an input neuron.
+    pub fn is_input(&self, j: usize) -> bool {
+        self.layer_of[j] == 0
+    }
+
+    /// Whether `j` is an output neuron.
+    pub fn is_output(&self, j: usize) -> bool {
+        self.layer_of[j] == self.layers.len() - 1
+    }
+
+    /// The role of neuron `j`.
+    pub fn role(&self, j: usize) -> Role {
+        self.graph[NodeIndex::new(j)]
+    }
+
+    /// Ids of the synapses into `j` (contiguous: `j` owns exactly these weights).
+    pub fn incoming(&self, j: usize) -> Range<usize> {
+        self.in_start[j]..self.in_start[j + 1]
+    }
+
+    /// Ids of the synapses out of `i`, sorted by target.
+    pub fn outgoing(&self, i: usize) -> &[usize] {
+        &self.out_edges[self.out_start[i]..self.out_start[i + 1]]
+    }
+
+    /// Source neuron of synapse `e`.
+    pub fn source(&self, e: usize) -> usize {
+        self.edge_source[e]
+    }
+
+    /// Target neuron of synapse `e`.
+    pub fn target(&self, e: usize) -> usize {
+        self.edge_target[e]
+    }
+
+    /// Sources of all synapses, indexed by synapse id.
+    pub fn sources(&self) -> &[usize] {
+        &self.edge_source
+    }
+}
+
+/// The learned state of a network: one weight per synapse (by synapse id) and one bias per neuron
+/// (inputs' biases are unused and stay 0).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// Weights by synapse id.
+    pub weights: Vec<f64>,
+    /// Biases by neuron id.
+    pub biases: Vec<f64>,
+}
+
+impl Params {
+    /// Parameters of no network: a placeholder to swap a buffer out.
+    pub fn empty() -> Params {
+        Params {
+            weights: Vec::new(),
+            biases: Vec::new(),
+        }
+    }
+
+    /// Initial parameters: weights uniform in `±√(3 / fan_in)` of their target (variance `1/fan_in`),
+    /// drawn in synapse order from `rng`; biases 0.
+    pub fn init(topology: &Topology, rng: &mut impl rand::Rng) -> Params {
+        let mut weights = vec![0.0; topology.synapses()];
+        for j in 0..topology.neurons() {
+            let range = topology.incoming(j);
+            if range.is_empty() {
+                continue;
+            }
+            let limit = (3.0 / range.len() as f64).sqrt();
+            for w in &mut weights[range] {
+                *w = rng.random_range(-limit..limit);
+            }
+        }
+        Params {
+            weights,
+            biases: vec![0.0; topology.neurons()],
+        }
+    }
+
+    /// Largest relative difference between two parameter sets: `|a − b| / max(1, |a|, |b|)`.
+    pub fn max_relative_difference(&self, other: &Params) -> f64 {
+        self.weights
+            .iter()
+            .zip(&other.weights)
+            .chain(self.biases.iter().zip(&other.biases))
+            .map(|(&a, &b)| (a - b).abs() / a.abs().max(b.abs()).max(1.0))
+            .fold(0.0, f64::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Activation;
+    use crate::scenario::OutputKind;
+
+    fn spec(hidden: Vec<usize>, connectivity: Connectivity, skip: bool) -> NetworkSpec {
+        NetworkSpec {
+            hidden,
+            activation: Activation::Tanh,
+            output: OutputKind::Softmax,
+            connectivity,
+            skip,
+        }
+    }
+
+    #[test]
+    fn dense_layers_have_all_synapses() {
+        let t = Topology::build(
+            &spec(vec![3, 2], Connectivity::Dense, false),
+            4,
+            2,
+            &Streams::new(1),
+        )
+        .unwrap();
+        assert_eq!(t.neurons(), 11);
+        assert_eq!(t.synapses(), 4 * 3 + 3 * 2 + 2 * 2);
+        for j in 0..t.neurons() {
+            for e in t.incoming(j) {
+                assert_eq!(t.target(e), j);
+                assert!(t.layer_of(t.source(e)) < t.layer_of(j));
+            }
+            for &e in t.outgoing(j) {
+                assert_eq!(t.source(e), j);
+            }
+        }
+        assert_eq!(t.role(4), Role::Hidden { layer: 0, index: 0 });
+        assert_eq!(t.role(10), Role::Output(1));
+    }
+
+    #[test]
+    fn skip_connections_feed_later_layers() {
+        let t = Topology::build(
+            &spec(vec![3, 2], Connectivity::Dense, true),
+            4,
+            2,
+            &Streams::new(1),
+        )
+        .unwrap();
+        // Outputs take every earlier neuron: 4 + 3 + 2 each.
+        assert_eq!(t.incoming(9).len(), 9);
+        assert_eq!(t.synapses(), 4 * 3 + 7 * 2 + 9 * 2);
+    }
+
+    #[test]
+    fn sparse_networks_leave_no_neuron_stranded() {
+        for seed in 0..20 {
+            let t = Topology::build(
+                &spec(vec![5, 4], Connectivity::Sparse { density: 0.05 }, seed % 2 == 0),
+                6,
+                3,
+                &Streams::new(seed),
+            )
+            .unwrap();
+            for j in 0..t.neurons() {
+                if !t.is_input(j) {
+                    assert!(!t.incoming(j).is_empty(), "neuron {j} has no input");
+                }
+                if !t.is_output(j) {
+                    assert!(!t.outgoing(j).is_empty(), "neuron {j} has no output");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cycle_is_rejected() {
+        let mut g = DiGraph::new();
+        let a = g.add_node(Role::Input(0));
+        let b = g.add_node(Role::Output(0));
+        g.add_edge(a, b, ());
+        g.add_edge(b, a, ());
+        assert!(matches!(
+            Topology::from_graph(g, vec![0..1, 1..2]),
+            Err(TopologyError::Cyclic(_))
+        ));
+    }
+}
