@@ -76,22 +76,23 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let result = run::run(&parsed).with_context(|| format!("{}", scenario.display()))?;
             output::write_run(&dir, &result, force)?;
             let s = &result.summary;
-            match s.final_test_accuracy {
-                Some(a) => println!(
-                    "{}: test accuracy {:.4}, test loss {:.4} after {} samples ({} events, {:.2} s)",
+            let mut report = match s.final_test_accuracy {
+                Some(a) => format!(
+                    "{}: test accuracy {:.4}, test loss {:.4} after {} samples ({} events, {:.2} s)\n",
                     s.name, a, s.final_test_loss, s.samples_seen, s.events, s.wall_seconds
                 ),
-                None => println!(
-                    "{}: test R² {:.4}, test loss {:.4} after {} samples ({} events, {:.2} s)",
+                None => format!(
+                    "{}: test R² {:.4}, test loss {:.4} after {} samples ({} events, {:.2} s)\n",
                     s.name, s.final_test_r2, s.final_test_loss, s.samples_seen, s.events, s.wall_seconds
                 ),
-            }
+            };
             for e in &s.expectations {
                 let value = e.value.map_or("none".to_string(), |v| format!("{v:.4}"));
                 let verdict = if e.passed { "ok" } else { "FAILED" };
-                println!("  expect {}: {value} {verdict}", e.name);
+                report += &format!("  expect {}: {value} {verdict}\n", e.name);
             }
-            println!("results in {}", dir.display());
+            report += &format!("results in {}\n", dir.display());
+            print_ignoring_closed_pipe(&report);
             Ok(if s.passed {
                 ExitCode::SUCCESS
             } else {
@@ -102,7 +103,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let mut failed = false;
             for path in &scenarios {
                 match Scenario::from_file(path) {
-                    Ok(_) => println!("{}: ok", path.display()),
+                    Ok(_) => print_ignoring_closed_pipe(&format!("{}: ok\n", path.display())),
                     Err(e) => {
                         failed = true;
                         eprintln!("error: {e}");
@@ -116,4 +117,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// Prints to stdout; a reader that went away (`| head`) is not an error of the run.
+fn print_ignoring_closed_pipe(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -611,7 +611,7 @@ mod tests {
         let all: Vec<f64> = (0..d.train.len())
             .flat_map(|i| d.train.features(i).to_vec())
             .collect();
-        assert!(all.iter().all(|&x| x >= 0.0 && x <= 8.0));
+        assert!(all.iter().all(|x| (0.0..=8.0).contains(x)));
     }
 
     #[test]

@@ -107,7 +107,11 @@ impl<'a> DenseTrainer<'a> {
             }
         }
         for block in &mut blocks {
-            if block.mask.as_ref().is_some_and(|m| m.iter().all(|&v| v == 1.0)) {
+            if block
+                .mask
+                .as_ref()
+                .is_some_and(|m| m.iter().all(|&v| v == 1.0))
+            {
                 block.mask = None;
             }
         }
@@ -121,7 +125,8 @@ impl<'a> DenseTrainer<'a> {
             (0..l).map(|m| DMatrix::zeros(rows(m), cols)).collect()
         };
         let width = |m: usize| widths[m];
-        let vectors = || -> Vec<DVector<f64>> { widths.iter().map(|&n| DVector::zeros(n)).collect() };
+        let vectors =
+            || -> Vec<DVector<f64>> { widths.iter().map(|&n| DVector::zeros(n)).collect() };
         let mut trainer = DenseTrainer {
             topology,
             rule,

@@ -175,7 +175,10 @@ impl<'a> EventEngine<'a> {
     fn admit(&mut self, data: &Split, schedule: &Schedule) {
         let t = self.topology;
         let n = t.neurons();
-        let slot = self.free_slots.pop().expect("a slot is free when admitting") as usize;
+        let slot = self
+            .free_slots
+            .pop()
+            .expect("a slot is free when admitting") as usize;
         let position = self.admitted;
         self.admitted += 1;
         self.active += 1;
@@ -281,8 +284,7 @@ impl<'a> EventEngine<'a> {
         let t = self.topology;
         let k = slot * t.neurons() + j;
         if !t.is_output(j) {
-            self.demand[k] =
-                self.settings.activation.derivative(self.z[k]) * self.attention[k];
+            self.demand[k] = self.settings.activation.derivative(self.z[k]) * self.attention[k];
         }
         let position = self.slots[slot].position;
         let batch_len = schedule.batch_len(position);

@@ -72,12 +72,11 @@ fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputErro
         "{} — {} ({}), seed {}",
         result.summary.name, result.summary.rule, result.summary.engine, result.summary.seed
     );
-    let svg = plot::learning_curves(&title, &result.metrics).map_err(|message| {
-        OutputError::Encode {
+    let svg =
+        plot::learning_curves(&title, &result.metrics).map_err(|message| OutputError::Encode {
             file: "curves.svg",
             message,
-        }
-    })?;
+        })?;
     Ok(vec![
         ("resolved.ron", resolved.into_bytes()),
         ("metrics.csv", csv),

@@ -258,8 +258,8 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
     let s = &setup.scenario;
     let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
     let train_len = setup.dataset.train.len().max(1) as f64;
-    let row = |scores: Scores, samples_seen, sim_ticks, train_loss, messages: MessageStats| {
-        MetricsRow {
+    let row =
+        |scores: Scores, samples_seen, sim_ticks, train_loss, messages: MessageStats| MetricsRow {
             samples_seen,
             epoch: samples_seen as f64 / train_len,
             sim_ticks,
@@ -269,8 +269,7 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
             test_r2: scores.r2,
             messages_sent: messages.total().sent,
             messages_delivered: messages.total().delivered,
-        }
-    };
+        };
     let initial = evaluator.evaluate(&setup.params, &setup.dataset.test);
     let mut metrics = vec![row(initial, 0, 0, None, MessageStats::default())];
     let (report, params) = setup.train(&mut |c| {
@@ -283,15 +282,19 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
             c.messages,
         ));
     });
-    let last = metrics.last().expect("the initial row is always there").clone();
+    let last = metrics
+        .last()
+        .expect("the initial row is always there")
+        .clone();
     let expectations: Vec<ExpectationResult> = s
         .expect
         .iter()
         .map(|e| {
             let (value, passed) = match *e {
-                Expectation::FinalTestAccuracy { at_least } => {
-                    (last.test_accuracy, last.test_accuracy.is_some_and(|a| a >= at_least))
-                }
+                Expectation::FinalTestAccuracy { at_least } => (
+                    last.test_accuracy,
+                    last.test_accuracy.is_some_and(|a| a >= at_least),
+                ),
                 Expectation::FinalTestLoss { at_most } => {
                     (Some(last.test_loss), last.test_loss <= at_most)
                 }

@@ -10,6 +10,7 @@ mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
 pub use validate::Problem;
@@ -181,6 +182,7 @@ pub enum OutputKind {
 
 /// Synapses between two connected layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Connectivity {
     /// Every neuron of the source layer feeds every neuron of the target layer.
     #[default]
@@ -211,8 +213,8 @@ pub struct LearningSpec {
     /// Samples in the network at once. Default `1`.
     #[serde(default = "default_one")]
     pub in_flight: usize,
-    /// `Events` (simulate every message) or `Dense` (reference trainer). Default: `Dense` for
-    /// `Backprop`, `Events` for every other rule.
+    /// `Events` (simulate every message) or `Dense` (reference trainer); `Some(..)` may be omitted.
+    /// Default: `Dense` for `Backprop`, `Events` for every other rule.
     #[serde(default)]
     pub engine: Option<Engine>,
 }
@@ -241,6 +243,7 @@ pub enum Engine {
 
 /// Optimizer applied by each neuron to the weights it owns.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum OptimizerSpec {
     /// Stochastic gradient ascent on the neuron's objective (descent on the loss):
     /// `v ← momentum·v + step; w ← w + lr·v`.
@@ -289,6 +292,7 @@ impl Default for LinkSpec {
 
 /// A delay distribution in integer ticks.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Delay {
     /// Always this many ticks (≥ 0).
     Constant(i64),
@@ -319,6 +323,7 @@ impl Default for EvaluationSpec {
 
 /// A condition on the final result.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Expectation {
     /// Final test accuracy (fraction in [0, 1]) at least this.
     FinalTestAccuracy {
@@ -437,8 +442,10 @@ impl Scenario {
         let mut scenario = Scenario::parse(&text, path)?;
         if let DataSpec::Csv { path: csv, .. } = &mut scenario.data {
             if csv.is_relative() {
+                // Absolute, so that the saved `resolved.ron` finds the file from anywhere.
                 let base = path.parent().unwrap_or(Path::new(""));
-                *csv = base.join(&*csv);
+                let joined = base.join(&*csv);
+                *csv = std::path::absolute(&joined).unwrap_or(joined);
             }
         }
         Ok(scenario)
@@ -446,7 +453,8 @@ impl Scenario {
 
     /// Parses and validates scenario text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = ron::from_str(text).map_err(|e| ScenarioError::Parse {
+        let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+        let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Parse {
             path: path.to_path_buf(),
             position: format!("{}:{}", e.span.start.line, e.span.start.col),
             message: e.code.to_string(),
@@ -479,7 +487,10 @@ impl Scenario {
     pub fn to_ron(&self) -> String {
         let mut resolved = self.clone();
         resolved.learning.engine = Some(self.engine());
-        let config = ron::ser::PrettyConfig::new().struct_names(true);
+        let config = ron::ser::PrettyConfig::new()
+            .struct_names(true)
+            .compact_arrays(true)
+            .extensions(Extensions::IMPLICIT_SOME);
         ron::ser::to_string_pretty(&resolved, config).expect("a scenario always serializes")
     }
 }

@@ -294,13 +294,23 @@ impl Params {
         }
     }
 
-    /// Largest relative difference between two parameter sets: `|a − b| / max(1, |a|, |b|)`.
+    /// Largest relative difference between two parameter sets: `|a − b| / max(1, |a|, |b|)`; infinite
+    /// when the shapes differ or a value is not finite, so a diverged run never compares equal.
     pub fn max_relative_difference(&self, other: &Params) -> f64 {
+        if self.weights.len() != other.weights.len() || self.biases.len() != other.biases.len() {
+            return f64::INFINITY;
+        }
         self.weights
             .iter()
             .zip(&other.weights)
             .chain(self.biases.iter().zip(&other.biases))
-            .map(|(&a, &b)| (a - b).abs() / a.abs().max(b.abs()).max(1.0))
+            .map(|(&a, &b)| {
+                if a.is_finite() && b.is_finite() {
+                    (a - b).abs() / a.abs().max(b.abs()).max(1.0)
+                } else {
+                    f64::INFINITY
+                }
+            })
             .fold(0.0, f64::max)
     }
 }
@@ -363,7 +373,11 @@ mod tests {
     fn sparse_networks_leave_no_neuron_stranded() {
         for seed in 0..20 {
             let t = Topology::build(
-                &spec(vec![5, 4], Connectivity::Sparse { density: 0.05 }, seed % 2 == 0),
+                &spec(
+                    vec![5, 4],
+                    Connectivity::Sparse { density: 0.05 },
+                    seed % 2 == 0,
+                ),
                 6,
                 3,
                 &Streams::new(seed),

@@ -150,7 +150,7 @@ mod tests {
     fn load_text(
         stem: &str,
         text: &str,
-    ) -> (tempfile::TempDir, Result<super::super::Dataset, DataError>) {
+    ) -> (tempfile::TempDir, Result<crate::data::Dataset, DataError>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(format!("{stem}.csv"));
         std::fs::File::create(&path)
@@ -169,7 +169,7 @@ mod tests {
 
     fn error(stem: &str, text: &str) -> String {
         let (_dir, result) = load_text(stem, text);
-        let err = result.err().expect("expected an error");
+        let err = result.expect_err("expected an error");
         err.to_string()
     }
 

@@ -110,14 +110,15 @@ pub(super) fn blobs(
 
 /// A centred Gaussian with standard deviation `std`, which may be 0 (no noise).
 fn gaussian(dataset: &str, parameter: &'static str, std: f64) -> Result<Normal<f64>, DataError> {
-    // rand_distr accepts a negative std (it mirrors the distribution); a scenario meaning it is wrong.
+    // rand_distr accepts a negative std (it mirrors the distribution) and rejects NaN and infinity;
+    // a negative one in a scenario is a mistake.
     let invalid = || DataError::InvalidParameter {
         dataset: dataset.to_string(),
         parameter,
         value: std.to_string(),
         accepted: "a finite standard deviation ≥ 0",
     };
-    if !(std >= 0.0) {
+    if std < 0.0 {
         return Err(invalid());
     }
     Normal::new(0.0, std).map_err(|_| invalid())

@@ -1,0 +1,214 @@
+//! The binary as a user meets it: exit codes and the messages of bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn neuragent(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neuragent"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run the binary")
+}
+
+/// Writes `text` as a scenario, runs it, and checks exit code 2 with every `needle` in stderr.
+fn rejects(text: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.ron");
+    std::fs::write(&path, text).unwrap();
+    let out = neuragent(&["run", "bad.ron"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a failed run must not leave outputs"
+    );
+}
+
+const GOOD: &str = "Scenario(
+    name: \"ok\",
+    seed: 1,
+    data: Xor(samples: 40, noise: 0.1, test_fraction: 0.25),
+    network: (hidden: [4], activation: Tanh, output: Softmax),
+    learning: (rule: Attention, optimizer: Sgd(lr: 0.1), batch_size: 1, epochs: 2),
+    links: (forward_delay: Constant(1), attention_delay: Constant(1), drop_probability: 0.0),
+)";
+
+#[test]
+fn malformed_ron_names_line_and_column() {
+    rejects(&GOOD.replace("seed: 1,", "seed: 1,,"), &["bad.ron:3:"]);
+}
+
+#[test]
+fn an_unknown_field_is_named() {
+    rejects(&GOOD.replace("hidden:", "hiden:"), &["bad.ron", "hiden"]);
+}
+
+#[test]
+fn a_negative_delay_is_rejected() {
+    rejects(
+        &GOOD.replace("forward_delay: Constant(1)", "forward_delay: Constant(-3)"),
+        &["links.forward_delay", "-3"],
+    );
+}
+
+#[test]
+fn an_empty_hidden_layer_is_rejected() {
+    rejects(&GOOD.replace("[4]", "[4, 0]"), &["network.hidden[1]", "0"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    rejects(
+        &GOOD
+            .replace("[4]", "[0]")
+            .replace("epochs: 2", "epochs: 0")
+            .replace("drop_probability: 0.0", "drop_probability: 1.5"),
+        &[
+            "network.hidden[0]",
+            "learning.epochs",
+            "links.drop_probability",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_csv_is_named() {
+    rejects(
+        &GOOD.replace(
+            "Xor(samples: 40, noise: 0.1, test_fraction: 0.25)",
+            "Csv(path: \"nowhere.csv\", label_column: \"label\", test_fraction: 0.25)",
+        ),
+        &["nowhere.csv"],
+    );
+}
+
+#[test]
+fn a_ragged_csv_row_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ragged.csv"),
+        "a,b,label\n1,2,0\n3,4,1\n5,1\n6,7,0\n",
+    )
+    .unwrap();
+    let text = GOOD.replace(
+        "Xor(samples: 40, noise: 0.1, test_fraction: 0.25)",
+        "Csv(path: \"ragged.csv\", label_column: \"label\", test_fraction: 0.25)",
+    );
+    std::fs::write(dir.path().join("bad.ron"), text).unwrap();
+    let out = neuragent(&["run", "bad.ron"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ragged.csv"), "{stderr}");
+    assert!(stderr.contains("ragged.csv:4:"), "{stderr}");
+}
+
+#[test]
+fn a_run_writes_its_folder_and_a_failed_expectation_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replace(
+        "links:",
+        "expect: [FinalTestAccuracy(at_least: 1.0), FinalTestLoss(at_most: 0.0)],\n    links:",
+    );
+    std::fs::write(dir.path().join("s.ron"), text).unwrap();
+    let out = neuragent(&["run", "s.ron"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let run = dir.path().join("runs/ok-seed1");
+    for file in ["resolved.ron", "metrics.csv", "summary.json", "curves.svg"] {
+        assert!(run.join(file).is_file(), "{file} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "final_test_accuracy",
+        "final_test_loss",
+        "samples_seen",
+        "sim_ticks",
+        "events",
+        "wall_seconds",
+        "messages",
+        "expectations",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(summary["expectations"][1]["passed"], false);
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert!(metrics.starts_with(
+        "samples_seen,epoch,sim_ticks,train_loss,test_loss,test_accuracy,test_r2,messages_sent,messages_delivered\n"
+    ));
+    assert_eq!(
+        metrics.lines().count(),
+        1 + 3,
+        "header, untrained, two epochs"
+    );
+    // The resolved scenario runs again to the same results, replacing its own folder.
+    let again = neuragent(
+        &[
+            "run",
+            "runs/ok-seed1/resolved.ron",
+            "--out",
+            "runs/ok-seed1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        metrics,
+        std::fs::read_to_string(run.join("metrics.csv")).unwrap()
+    );
+}
+
+#[test]
+fn a_folder_holding_another_run_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.ron"), GOOD).unwrap();
+    std::fs::write(dir.path().join("b.ron"), GOOD.replace("lr: 0.1", "lr: 0.2")).unwrap();
+    assert_eq!(
+        neuragent(&["run", "a.ron", "--out", "x"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = std::fs::read(dir.path().join("x/metrics.csv")).unwrap();
+    let out = neuragent(&["run", "b.ron", "--out", "x"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(
+        before,
+        std::fs::read(dir.path().join("x/metrics.csv")).unwrap()
+    );
+    let forced = neuragent(&["run", "b.ron", "--out", "x", "--force"], dir.path());
+    assert_eq!(forced.status.code(), Some(0));
+    assert_ne!(
+        before,
+        std::fs::read(dir.path().join("x/metrics.csv")).unwrap()
+    );
+}
+
+#[test]
+fn validate_checks_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.ron"), GOOD).unwrap();
+    std::fs::write(dir.path().join("bad.ron"), GOOD.replace("[4]", "[0]")).unwrap();
+    let out = neuragent(&["validate", "good.ron", "bad.ron"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good.ron: ok"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("network.hidden[0]"));
+    let bundled = crate::common::scenarios_dir();
+    let files: Vec<String> = std::fs::read_dir(&bundled)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    assert_eq!(neuragent(&args, dir.path()).status.code(), Some(0));
+}

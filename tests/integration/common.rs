@@ -1,0 +1,15 @@
+//! Builders shared by the test modules.
+
+use std::path::Path;
+
+use neuragent::scenario::Scenario;
+
+/// Parses a scenario from RON text, panicking with the error if it is not valid.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::parse(text, Path::new("test.ron")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The crate's `scenarios/` folder.
+pub fn scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}

@@ -1,0 +1,7 @@
+//! Integration tests, one module per subject.
+
+mod cli;
+mod common;
+mod determinism;
+mod equivalence;
+mod scenarios;
