@@ -11,7 +11,7 @@
 
 use std::fmt::Debug;
 
-use crate::scenario::RuleSpec;
+use crate::scenario::{RuleSpec, Step};
 
 /// The weight a neuron uses when it pays attention to an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +128,10 @@ impl RuleSpec {
             RuleSpec::Attention | RuleSpec::Backprop => Box::new(Attention),
             RuleSpec::GreedyAttention => Box::new(GreedyAttention),
             RuleSpec::FeedbackAlignment => Box::new(FeedbackAlignment),
+            RuleSpec::EstimatedAttention { step, .. } => match step {
+                Step::Gradient => Box::new(Attention),
+                Step::Greedy => Box::new(GreedyAttention),
+            },
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct Scenario {
     /// Link model: delays and drops. Default: `Constant(1)` both ways, no drops.
     #[serde(default)]
     pub links: LinkSpec,
+    /// Scheduled and random faults. Default: none.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
     /// When to evaluate on the test split. Default: once per epoch.
     #[serde(default)]
     pub evaluation: EvaluationSpec,
@@ -220,7 +223,8 @@ pub struct LearningSpec {
 }
 
 /// Learning rules (DESIGN §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RuleSpec {
     /// Exact attention: `a = w · d`; equals backprop under E1–E4.
     Attention,
@@ -230,6 +234,51 @@ pub enum RuleSpec {
     FeedbackAlignment,
     /// Plain backprop; runs on the dense engine only.
     Backprop,
+    /// Exact attention where a neuron uses its estimate of a downstream neighbour's attention when
+    /// the message is missing or late, and a downstream neuron sends only when `send` says so.
+    EstimatedAttention {
+        /// How the estimate follows the attention received.
+        estimator: Estimator,
+        /// When a neuron sends attention.
+        send: SendPolicy,
+        /// The step the neuron takes. Default `Gradient`.
+        #[serde(default)]
+        step: Step,
+    },
+}
+
+/// A neuron's estimate of the attention a downstream neighbour pays it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Estimator {
+    /// The last value received.
+    LastValue,
+    /// Exponential moving average `e ← decay·e + (1 − decay)·a` (the first value received starts it).
+    Ema {
+        /// Weight of the old estimate, in [0, 1).
+        decay: f64,
+    },
+}
+
+/// When a downstream neuron sends the attention it pays.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SendPolicy {
+    /// Every sample.
+    Always,
+    /// Every k-th sample the neuron credits (k ≥ 1).
+    EveryK(u32),
+    /// Only when the attention differs from the last value sent on that synapse by more than this.
+    Threshold(f64),
+}
+
+/// The step a neuron of `EstimatedAttention` takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// Plain gradient step, as `Attention`.
+    #[default]
+    Gradient,
+    /// The equal-norm step of `GreedyAttention`.
+    Greedy,
 }
 
 /// Which trainer runs the scenario.
@@ -265,19 +314,38 @@ impl Default for OptimizerSpec {
     }
 }
 
-/// Link model, applied to every synapse and to the links between output neurons and the loss agent.
+/// Link model: every synapse and the links between output neurons and the loss agent, with per-link
+/// overrides for synapses.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
-    /// Delay of forward (activation) messages. Default `Constant(1)`.
+    /// Delay of forward (activation) messages and of output values to the loss agent. Default
+    /// `Constant(1)`.
     #[serde(default = "default_delay")]
     pub forward_delay: Delay,
-    /// Delay of attention (and loss-demand) messages. Default `Constant(1)`.
+    /// Delay of attention messages and of demands from the loss agent. Default `Constant(1)`.
     #[serde(default = "default_delay")]
     pub attention_delay: Delay,
-    /// Probability that a message is dropped, in [0, 1]. Default `0.0`. Only `0.0` is simulated so far.
+    /// Probability that a message is dropped, both directions, in [0, 1]. Default `0.0`.
     #[serde(default)]
     pub drop_probability: f64,
+    /// Drop probability of forward messages, overriding `drop_probability`. Default: none.
+    #[serde(default)]
+    pub forward_drop: Option<f64>,
+    /// Drop probability of attention messages, overriding `drop_probability`. Default: none.
+    #[serde(default)]
+    pub attention_drop: Option<f64>,
+    /// Ticks a neuron waits after the first message of a wave for a sample before it fires (forward) or
+    /// learns (attention) with what it has. Default: none (wait for every message); required when
+    /// messages can go missing (drops or faults).
+    #[serde(default)]
+    pub wait_timeout: Option<u64>,
+    /// What a neuron uses for a forward input that is missing when it fires. Default `Zero`.
+    #[serde(default)]
+    pub missing_input: MissingInput,
+    /// Per-link settings, applied in order (a later one wins for the fields it sets). Default: none.
+    #[serde(default)]
+    pub overrides: Vec<LinkOverride>,
 }
 
 impl Default for LinkSpec {
@@ -286,8 +354,169 @@ impl Default for LinkSpec {
             forward_delay: default_delay(),
             attention_delay: default_delay(),
             drop_probability: 0.0,
+            forward_drop: None,
+            attention_drop: None,
+            wait_timeout: None,
+            missing_input: MissingInput::Zero,
+            overrides: Vec::new(),
         }
     }
+}
+
+impl LinkSpec {
+    /// Drop probability of forward messages.
+    pub fn forward_drop_probability(&self) -> f64 {
+        self.forward_drop.unwrap_or(self.drop_probability)
+    }
+
+    /// Drop probability of attention messages.
+    pub fn attention_drop_probability(&self) -> f64 {
+        self.attention_drop.unwrap_or(self.drop_probability)
+    }
+}
+
+/// What a neuron uses for a missing forward input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MissingInput {
+    /// Zero.
+    #[default]
+    Zero,
+    /// The last value it used from that input (zero before the first).
+    LastValue,
+}
+
+/// Settings for some synapses, overriding the global ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkOverride {
+    /// Which synapses.
+    pub link: LinkSelector,
+    /// Forward delay on them. Default: unchanged.
+    #[serde(default)]
+    pub forward_delay: Option<Delay>,
+    /// Attention delay on them. Default: unchanged.
+    #[serde(default)]
+    pub attention_delay: Option<Delay>,
+    /// Forward drop probability on them. Default: unchanged.
+    #[serde(default)]
+    pub forward_drop: Option<f64>,
+    /// Attention drop probability on them. Default: unchanged.
+    #[serde(default)]
+    pub attention_drop: Option<f64>,
+}
+
+/// A set of synapses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum LinkSelector {
+    /// The synapse from one neuron to another.
+    Between {
+        /// Source neuron.
+        from: NeuronRef,
+        /// Target neuron.
+        to: NeuronRef,
+    },
+    /// Every synapse from one layer into another.
+    Layers {
+        /// Source layer.
+        from: LayerRef,
+        /// Target layer.
+        to: LayerRef,
+    },
+}
+
+/// A neuron, by layer and position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum NeuronRef {
+    /// Input neuron `i` (feature `i`).
+    Input(usize),
+    /// Neuron `index` of hidden layer `layer` (0-based, input side first).
+    Hidden {
+        /// Hidden layer.
+        layer: usize,
+        /// Position in the layer.
+        index: usize,
+    },
+    /// Output neuron `i`.
+    Output(usize),
+}
+
+/// A layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerRef {
+    /// The input layer.
+    Input,
+    /// Hidden layer `l` (0-based).
+    Hidden(usize),
+    /// The output layer.
+    Output,
+}
+
+/// When a fault happens: when a training sample enters the network, or at a tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum When {
+    /// When training sample `n` (0-based position in the schedule) enters.
+    Sample(u64),
+    /// At simulated time `t`.
+    Tick(u64),
+}
+
+/// A fault: scheduled, or a random process.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Fault {
+    /// A neuron stops: it sends and receives nothing, and loses its in-flight samples.
+    Crash {
+        /// The neuron.
+        neuron: NeuronRef,
+        /// When it crashes.
+        at: When,
+        /// When it comes back; `None` for never.
+        recover: Option<When>,
+        /// Re-initialize its weights (from the faults stream) when it comes back. Default `false`.
+        #[serde(default)]
+        lose_state: bool,
+    },
+    /// A synapse carries nothing, either way.
+    Cut {
+        /// Source neuron of the synapse.
+        from: NeuronRef,
+        /// Target neuron of the synapse.
+        to: NeuronRef,
+        /// When it is cut.
+        at: When,
+        /// When it is repaired; `None` for never.
+        repair: Option<When>,
+    },
+    /// Every synapse between the set and the rest of the network is cut.
+    Partition {
+        /// The neurons on one side.
+        neurons: Vec<NeuronRef>,
+        /// When it starts.
+        at: When,
+        /// When it heals; `None` for never.
+        repair: Option<When>,
+    },
+    /// Neurons crash at random: each neuron with this probability per training sample; downtimes are
+    /// exponential with this mean, in samples.
+    RandomCrashes {
+        /// Crash probability of one neuron per sample, in [0, 1].
+        rate_per_sample: f64,
+        /// Mean downtime in samples, > 0.
+        mean_downtime_samples: f64,
+        /// Whether crashed neurons re-initialize their weights on recovery. Default `false`.
+        #[serde(default)]
+        lose_state: bool,
+    },
+    /// Synapses are cut at random: each synapse with this probability per training sample; outages are
+    /// exponential with this mean, in samples.
+    RandomCuts {
+        /// Cut probability of one synapse per sample, in [0, 1].
+        rate_per_sample: f64,
+        /// Mean outage in samples, > 0.
+        mean_downtime_samples: f64,
+    },
 }
 
 /// A delay distribution in integer ticks.
@@ -303,6 +532,18 @@ pub enum Delay {
         /// Largest delay.
         max: i64,
     },
+    /// Exponential with this mean (> 0), rounded to the nearest tick.
+    Exponential {
+        /// Mean delay in ticks.
+        mean: f64,
+    },
+    /// `exp(N(mu, sigma²))`, rounded to the nearest tick.
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm (≥ 0).
+        sigma: f64,
+    },
 }
 
 /// When the run is evaluated on the test split.
@@ -313,11 +554,19 @@ pub struct EvaluationSpec {
     /// always evaluated too.
     #[serde(default = "default_one")]
     pub per_epoch: usize,
+    /// Measure gradient alignment: per layer, the cosine between the update the agents applied over
+    /// each checkpoint window and the backprop gradient at the weights each sample met. Costs about one
+    /// extra forward and backward pass per sample. Default `false`.
+    #[serde(default)]
+    pub gradient_alignment: bool,
 }
 
 impl Default for EvaluationSpec {
     fn default() -> Self {
-        EvaluationSpec { per_epoch: 1 }
+        EvaluationSpec {
+            per_epoch: 1,
+            gradient_alignment: false,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Sampling link delays.
 
 use rand::distr::{Distribution, Uniform};
+use rand_distr::{Exp, LogNormal};
 
 use crate::rng::Rng;
 use crate::scenario::Delay;
@@ -10,6 +11,8 @@ use crate::scenario::Delay;
 pub(crate) enum DelaySampler {
     Constant(u64),
     Uniform(Uniform<u64>),
+    Exponential(Exp<f64>),
+    LogNormal(LogNormal<f64>),
 }
 
 impl DelaySampler {
@@ -22,6 +25,12 @@ impl DelaySampler {
                 Uniform::new_inclusive(min.max(0) as u64, max.max(0) as u64)
                     .expect("validated: 0 <= min <= max"),
             ),
+            Delay::Exponential { mean } => {
+                DelaySampler::Exponential(Exp::new(1.0 / mean).expect("validated: mean > 0"))
+            }
+            Delay::LogNormal { mu, sigma } => {
+                DelaySampler::LogNormal(LogNormal::new(mu, sigma).expect("validated: sigma >= 0"))
+            }
         }
     }
 
@@ -31,6 +40,13 @@ impl DelaySampler {
         match self {
             DelaySampler::Constant(t) => *t,
             DelaySampler::Uniform(u) => u.sample(rng),
+            DelaySampler::Exponential(d) => round_ticks(d.sample(rng)),
+            DelaySampler::LogNormal(d) => round_ticks(d.sample(rng)),
         }
     }
+}
+
+/// Rounds a continuous delay to whole ticks, saturating far beyond any sensible delay.
+fn round_ticks(t: f64) -> u64 {
+    t.round().clamp(0.0, 1e15) as u64
 }
