@@ -22,9 +22,13 @@ fn training(c: &mut Criterion) {
     let mut group = c.benchmark_group("digits_epoch");
     group.sample_size(20);
     let events = digits_one_epoch(RuleSpec::Attention, Engine::Events);
-    group.bench_function("events_attention", |b| b.iter(|| events.train(&mut |_| {})));
+    group.bench_function("events_attention", |b| {
+        b.iter(|| events.train(&mut neuragent::trainer::Unobserved))
+    });
     let dense = digits_one_epoch(RuleSpec::Backprop, Engine::Dense);
-    group.bench_function("dense_backprop", |b| b.iter(|| dense.train(&mut |_| {})));
+    group.bench_function("dense_backprop", |b| {
+        b.iter(|| dense.train(&mut neuragent::trainer::Unobserved))
+    });
     group.finish();
 }
 

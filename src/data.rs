@@ -1,7 +1,8 @@
 //! Datasets: where samples come from, the train/test split and feature standardization.
 //!
 //! [`load`] turns a [`DataSpec`] into a [`Dataset`]: it reads a bundled dataset (`digits`, `iris`,
-//! `wine`), a user CSV file or draws a synthetic one (`xor`, `moons`, `spirals`, `blobs`), shuffles
+//! `wine`), a user CSV file or draws a synthetic one (`xor`, `moons`, `spirals`, `blobs`, or the
+//! `sensors` regression), shuffles
 //! the samples with the scenario's split stream, holds out `test_fraction` of them for testing and,
 //! unless told not to, standardizes every feature with the mean and standard deviation of the
 //! training split. Synthetic data is drawn only from the data-generation stream, so the same spec and
@@ -10,6 +11,7 @@
 
 mod builtin;
 mod csv_file;
+mod sensors;
 mod synthetic;
 
 use std::path::PathBuf;
@@ -25,7 +27,8 @@ pub use csv_file::MAX_CLASSES;
 /// A dataset split into training and test samples.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
-    /// `"digits"`, `"iris"`, `"wine"`, the CSV file stem, `"xor"`, `"moons"`, `"spirals"` or `"blobs"`.
+    /// `"digits"`, `"iris"`, `"wine"`, the CSV file stem, `"xor"`, `"moons"`, `"spirals"`, `"blobs"`
+    /// or `"sensors"`.
     pub name: String,
     /// One name per feature column, in order.
     pub feature_names: Vec<String>,
@@ -323,18 +326,29 @@ pub enum DataError {
     },
 }
 
-/// Labelled samples before the split: what every source produces.
+/// Samples before the split: what every source produces. A classification table has one label
+/// per row and no targets; a regression table has `n_targets` targets per row and no labels.
 struct Table {
     name: String,
     feature_names: Vec<String>,
-    /// Row-major, `labels.len() × feature_names.len()`.
+    /// Row-major, `rows × feature_names.len()`.
     features: Vec<f64>,
+    /// One class per row; empty for regression.
     labels: Vec<usize>,
+    /// Targets per row for regression; 0 for classification.
+    n_targets: usize,
+    /// Row-major, `rows × n_targets`; empty for classification.
+    targets: Vec<f64>,
 }
 
 impl Table {
     fn n_features(&self) -> usize {
         self.feature_names.len()
+    }
+
+    /// Number of samples.
+    fn rows(&self) -> usize {
+        self.features.len() / self.n_features()
     }
 
     fn row(&self, i: usize) -> &[f64] {
@@ -369,6 +383,12 @@ pub fn load(spec: &DataSpec, streams: &Streams) -> Result<Dataset, DataError> {
             spread,
             ..
         } => synthetic::blobs(*samples, *classes, *features, *spread, streams)?,
+        DataSpec::Sensors {
+            count,
+            samples,
+            noise,
+            ..
+        } => sensors::sensors(*count, *samples, *noise, streams)?,
     };
     split(table, &source_name, test_fraction, standardize, streams)
 }
@@ -405,6 +425,11 @@ fn split_options(spec: &DataSpec) -> (f64, bool) {
             test_fraction,
             standardize,
             ..
+        }
+        | DataSpec::Sensors {
+            test_fraction,
+            standardize,
+            ..
         } => (test_fraction, standardize),
     }
 }
@@ -418,6 +443,7 @@ fn source_name(spec: &DataSpec) -> String {
         DataSpec::Moons { .. } => "moons".to_string(),
         DataSpec::Spirals { .. } => "spirals".to_string(),
         DataSpec::Blobs { .. } => "blobs".to_string(),
+        DataSpec::Sensors { .. } => "sensors".to_string(),
     }
 }
 
@@ -443,7 +469,8 @@ fn split_sizes(n: usize, test_fraction: f64) -> (usize, usize) {
 }
 
 /// Shuffles the samples with the split stream, holds the first ones out for testing and builds both
-/// splits, standardizing them on the training statistics when asked.
+/// splits, standardizing their features on the training statistics when asked. Regression targets are
+/// copied as generated, never standardized.
 fn split(
     table: Table,
     source_name: &str,
@@ -451,7 +478,7 @@ fn split(
     standardize: bool,
     streams: &Streams,
 ) -> Result<Dataset, DataError> {
-    let n = table.labels.len();
+    let n = table.rows();
     let (n_test, n_train) = split_sizes(n, test_fraction);
     if n_test < 2 || n_train < 2 {
         return Err(DataError::TooFewSamples {
@@ -472,25 +499,42 @@ fn split(
     } else {
         Scaling::identity(table.n_features())
     };
-    let classes = table.labels.iter().max().map_or(0, |&m| m + 1);
+    let task = if table.n_targets > 0 {
+        Task::Regression {
+            targets: table.n_targets,
+        }
+    } else {
+        Task::Classification {
+            classes: table.labels.iter().max().map_or(0, |&m| m + 1),
+        }
+    };
+    let outputs = task.outputs();
     let build = |idx: &[usize]| {
         let mut features = Vec::with_capacity(idx.len() * table.n_features());
-        let mut targets = vec![0.0; idx.len() * classes];
+        let mut targets = vec![0.0; idx.len() * outputs];
         let mut labels = Vec::with_capacity(idx.len());
         for (row, &i) in idx.iter().enumerate() {
             features.extend(scaling.apply(table.row(i)));
-            let label = table.labels[i];
-            targets[row * classes + label] = 1.0;
-            labels.push(label);
+            let out = &mut targets[row * outputs..(row + 1) * outputs];
+            match task {
+                Task::Regression { .. } => {
+                    out.copy_from_slice(&table.targets[i * outputs..(i + 1) * outputs]);
+                }
+                Task::Classification { .. } => {
+                    let label = table.labels[i];
+                    out[label] = 1.0;
+                    labels.push(label);
+                }
+            }
         }
-        Split::new(table.n_features(), classes, features, targets, labels)
+        Split::new(table.n_features(), outputs, features, targets, labels)
     };
     let train = build(train_idx);
     let test = build(test_idx);
     Ok(Dataset {
         name: table.name,
         feature_names: table.feature_names,
-        task: Task::Classification { classes },
+        task,
         train,
         test,
     })

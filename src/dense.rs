@@ -12,7 +12,9 @@ use crate::data::Split;
 use crate::rule::{Feedback, LearningRule, Sgd};
 use crate::scenario::{Activation, OutputKind};
 use crate::topology::{Params, Topology};
-use crate::trainer::{Checkpoint, MessageStats, Schedule, TrainReport, Trainer};
+use crate::trainer::{
+    Checkpoint, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
+};
 
 /// One block of synapses from layer `from` to layer `to`.
 #[derive(Debug)]
@@ -309,15 +311,25 @@ impl Trainer for DenseTrainer<'_> {
         &mut self,
         data: &Split,
         schedule: &Schedule,
-        observe: &mut dyn FnMut(&Checkpoint<'_>),
+        observer: &mut dyn Observer,
     ) -> TrainReport {
         let last = self.x.len() - 1;
+        let wants_samples = observer.wants_samples();
+        let messages = MessageStats::new(self.x.len());
         let checkpoints = schedule.checkpoints();
         let mut next_checkpoint = 0;
         let (mut window_loss, mut window_count) = (0.0, 0usize);
         let mut pos = 0;
         while pos < schedule.len() {
             let n = schedule.batch_len(pos).min(self.batch_size);
+            if wants_samples {
+                let mut snapshot = std::mem::replace(&mut self.snapshot, Params::empty());
+                self.export(&mut snapshot);
+                for s in 0..n {
+                    observer.sample_loss(schedule.sample(pos + s), &snapshot);
+                }
+                self.snapshot = snapshot;
+            }
             for s in 0..n {
                 let i = schedule.sample(pos + s);
                 self.forward(s, data.features(i));
@@ -342,12 +354,14 @@ impl Trainer for DenseTrainer<'_> {
                     next_checkpoint += 1;
                     let mut snapshot = std::mem::replace(&mut self.snapshot, Params::empty());
                     self.export(&mut snapshot);
-                    observe(&Checkpoint {
+                    observer.checkpoint(&Checkpoint {
                         samples_seen: seen,
                         sim_ticks: 0,
                         train_loss: (window_count > 0).then(|| window_loss / window_count as f64),
                         params: &snapshot,
-                        messages: MessageStats::default(),
+                        messages: &messages,
+                        staleness: Staleness::default(),
+                        neurons_down: 0,
                     });
                     self.snapshot = snapshot;
                     (window_loss, window_count) = (0.0, 0);
@@ -357,6 +371,7 @@ impl Trainer for DenseTrainer<'_> {
         }
         TrainReport {
             samples_seen: schedule.len(),
+            messages,
             ..TrainReport::default()
         }
     }

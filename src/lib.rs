@@ -81,6 +81,7 @@
 #![warn(missing_docs)]
 
 mod activation;
+pub mod alignment;
 pub mod cli;
 pub mod data;
 pub mod dense;

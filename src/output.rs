@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::plot;
-use crate::run::RunResult;
+use crate::run::{MetricsRow, RunResult};
 
 /// Why a run folder could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -52,11 +52,15 @@ fn io<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -
 fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
+    let alignment_layers = result.metrics.first().map_or(0, |r| r.alignment.len());
+    let encode = |e: csv::Error| OutputError::Encode {
+        file: "metrics.csv",
+        message: e.to_string(),
+    };
+    csv.write_record(MetricsRow::header(alignment_layers))
+        .map_err(encode)?;
     for row in &result.metrics {
-        csv.serialize(row).map_err(|e| OutputError::Encode {
-            file: "metrics.csv",
-            message: e.to_string(),
-        })?;
+        csv.write_record(row.record()).map_err(encode)?;
     }
     let csv = csv.into_inner().map_err(|e| OutputError::Encode {
         file: "metrics.csv",

@@ -5,15 +5,19 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::data::{self, DataError, Dataset, Task};
+use crate::alignment::Alignment;
+use crate::data::{self, DataError, Dataset, Split, Task};
 use crate::dense::DenseTrainer;
-use crate::engine::{EventEngine, EventSettings};
+use crate::engine::{EngineError, Estimation, EventEngine, EventSettings};
 use crate::evaluate::{Evaluator, Scores};
 use crate::rng::{Purpose, Streams};
 use crate::rule::Sgd;
-use crate::scenario::{Engine, Expectation, OptimizerSpec, OutputKind, Scenario};
+use crate::scenario::{Engine, Expectation, OptimizerSpec, OutputKind, RuleSpec, Scenario};
 use crate::topology::{Params, Topology, TopologyError};
-use crate::trainer::{MessageCount, MessageStats, Schedule, TrainReport, Trainer};
+use crate::trainer::{
+    Checkpoint, Kind, MessageCount, MessageStats, Observer, Schedule, Staleness, TrainReport,
+    Trainer,
+};
 
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +28,12 @@ pub enum RunError {
     /// The network could not be built.
     #[error(transparent)]
     Topology(#[from] TopologyError),
+    /// The event engine could not place a link override or a fault.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Writing the event trace failed.
+    #[error("cannot write the event trace: {0}")]
+    Trace(std::io::Error),
     /// The output kind does not fit the data.
     #[error("network.output: Softmax needs a classification dataset, but {dataset} is a regression task; use output: Linear")]
     SoftmaxOnRegression {
@@ -33,7 +43,7 @@ pub enum RunError {
 }
 
 /// One row of `metrics.csv`: the state of the run at a checkpoint.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MetricsRow {
     /// Training samples completed.
     pub samples_seen: usize,
@@ -49,10 +59,68 @@ pub struct MetricsRow {
     pub test_accuracy: Option<f64>,
     /// Test R².
     pub test_r2: f64,
-    /// Messages sent so far.
-    pub messages_sent: u64,
-    /// Messages delivered so far.
-    pub messages_delivered: u64,
+    /// Messages so far, all kinds.
+    pub messages: MessageCount,
+    /// Attention messages so far.
+    pub attention: MessageCount,
+    /// Mean staleness of attention so far.
+    pub staleness_mean: f64,
+    /// Neurons down at the checkpoint.
+    pub neurons_down: usize,
+    /// Gradient alignment of the window ending here, per layer `1..` (empty when not measured).
+    pub alignment: Vec<Option<f64>>,
+}
+
+impl MetricsRow {
+    /// Column names of `metrics.csv`, with one alignment column per layer when measured.
+    pub fn header(alignment_layers: usize) -> Vec<String> {
+        let mut h: Vec<String> = [
+            "samples_seen",
+            "epoch",
+            "sim_ticks",
+            "train_loss",
+            "test_loss",
+            "test_accuracy",
+            "test_r2",
+            "messages_sent",
+            "messages_delivered",
+            "messages_dropped",
+            "messages_late",
+            "attention_sent",
+            "attention_suppressed",
+            "staleness_mean",
+            "neurons_down",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        h.extend((1..=alignment_layers).map(|l| format!("alignment_layer{l}")));
+        h
+    }
+
+    /// The row's fields, formatted (shortest round-trip decimal; empty for none).
+    pub fn record(&self) -> Vec<String> {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let mut r = vec![
+            self.samples_seen.to_string(),
+            self.epoch.to_string(),
+            self.sim_ticks.to_string(),
+            opt(self.train_loss),
+            self.test_loss.to_string(),
+            opt(self.test_accuracy),
+            self.test_r2.to_string(),
+            self.messages.sent.to_string(),
+            self.messages.delivered.to_string(),
+            self.messages.dropped.to_string(),
+            self.messages.late.to_string(),
+            self.attention.sent.to_string(),
+            self.attention.suppressed.to_string(),
+            self.staleness_mean.to_string(),
+            self.neurons_down.to_string(),
+        ];
+        r.extend(self.alignment.iter().map(|&a| opt(a)));
+        r
+    }
 }
 
 /// An expectation and whether it held.
@@ -66,8 +134,21 @@ pub struct ExpectationResult {
     pub passed: bool,
 }
 
-/// Message totals with a grand total, as written in `summary.json`.
+/// Message counts of one layer's synapses (the layer that owns them).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LayerMessages {
+    /// Layer index (1 = first hidden layer; the last is the output layer).
+    pub layer: usize,
+    /// Forward messages into the layer.
+    pub forward: MessageCount,
+    /// Attention messages paid by the layer.
+    pub attention: MessageCount,
+    /// Messages between the layer and the loss agent (output layer only).
+    pub loss: MessageCount,
+}
+
+/// Message totals as written in `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageSummary {
     /// Forward (activation) messages.
     pub forward: MessageCount,
@@ -77,15 +158,38 @@ pub struct MessageSummary {
     pub loss: MessageCount,
     /// All kinds.
     pub total: MessageCount,
+    /// Messages still travelling when the run ended. `sent = delivered + dropped + in_flight_at_end`.
+    pub in_flight_at_end: u64,
+    /// Bytes sent: 16 per message (a sample id and a value, 8 bytes each).
+    pub bytes: u64,
+    /// Counts per layer.
+    pub by_layer: Vec<LayerMessages>,
 }
 
-impl From<MessageStats> for MessageSummary {
-    fn from(m: MessageStats) -> Self {
+/// Bytes on the wire per message: sample id and value.
+pub const MESSAGE_BYTES: u64 = 16;
+
+impl MessageSummary {
+    fn new(m: &MessageStats, in_flight_at_end: u64) -> Self {
+        let total = m.total();
         MessageSummary {
-            forward: m.forward,
-            attention: m.attention,
-            loss: m.loss,
-            total: m.total(),
+            forward: m.kind(Kind::Forward),
+            attention: m.kind(Kind::Attention),
+            loss: m.kind(Kind::Loss),
+            total,
+            in_flight_at_end,
+            bytes: total.sent * MESSAGE_BYTES,
+            by_layer: (1..m.layers())
+                .map(|l| {
+                    let [forward, attention, loss] = m.layer(l);
+                    LayerMessages {
+                        layer: l,
+                        forward,
+                        attention,
+                        loss,
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -125,10 +229,39 @@ pub struct Summary {
     pub wall_seconds: f64,
     /// Message totals.
     pub messages: MessageSummary,
+    /// Staleness of attention (updates between a sample's forward pass and its attention).
+    pub staleness: StalenessSummary,
+    /// Sum over neurons of the ticks each spent crashed.
+    pub crashed_neuron_ticks: u64,
+    /// Samples whose outputs never reached the loss agent.
+    pub samples_without_loss: u64,
+    /// Gradient alignment of the last window, per layer (empty when not measured).
+    pub final_alignment: Vec<Option<f64>>,
+    /// Things the user should know about the run (neurons down at the end, samples never learned
+    /// from, non-finite results).
+    pub warnings: Vec<String>,
     /// Each expectation with its value.
     pub expectations: Vec<ExpectationResult>,
     /// Whether every expectation held.
     pub passed: bool,
+}
+
+/// Staleness figures of `summary.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StalenessSummary {
+    /// Mean over attention payments.
+    pub mean: f64,
+    /// Largest.
+    pub max: u64,
+}
+
+impl From<Staleness> for StalenessSummary {
+    fn from(s: Staleness) -> Self {
+        StalenessSummary {
+            mean: s.mean(),
+            max: s.max,
+        }
+    }
 }
 
 /// Everything a run produced.
@@ -210,12 +343,13 @@ impl Setup {
         }
     }
 
-    /// Trains with the scenario's engine, calling `observe` at every checkpoint; returns the report and
-    /// the final parameters.
-    pub fn train(
+    /// Trains with the scenario's engine, calling `observer` at every checkpoint; with `trace`, the
+    /// event engine writes every event to it. Returns the report and the final parameters.
+    pub fn train_traced(
         &self,
-        observe: &mut dyn FnMut(&crate::trainer::Checkpoint<'_>),
-    ) -> (TrainReport, Params) {
+        observer: &mut dyn Observer,
+        trace: Option<Box<dyn std::io::Write + '_>>,
+    ) -> Result<(TrainReport, Params), RunError> {
         let s = &self.scenario;
         let rule = s.learning.rule.build();
         let mut trainer: Box<dyn Trainer + '_> = match s.engine() {
@@ -229,59 +363,145 @@ impl Setup {
                 &self.params,
                 &self.feedback,
             )),
-            Engine::Events => Box::new(EventEngine::new(
-                &self.topology,
-                rule.as_ref(),
-                EventSettings {
-                    activation: s.network.activation,
-                    output: s.network.output,
-                    sgd: self.sgd(),
-                    batch_size: s.learning.batch_size,
-                    in_flight: s.learning.in_flight,
-                    links: s.links.clone(),
-                },
-                &self.params,
-                &self.feedback,
-                &self.streams,
-            )),
+            Engine::Events => {
+                let estimation = match s.learning.rule {
+                    RuleSpec::EstimatedAttention {
+                        estimator, send, ..
+                    } => Some(Estimation { estimator, send }),
+                    _ => None,
+                };
+                let mut engine = EventEngine::new(
+                    &self.topology,
+                    rule.as_ref(),
+                    EventSettings {
+                        activation: s.network.activation,
+                        output: s.network.output,
+                        sgd: self.sgd(),
+                        batch_size: s.learning.batch_size,
+                        in_flight: s.learning.in_flight,
+                        links: s.links.clone(),
+                        faults: s.faults.clone(),
+                        estimation,
+                    },
+                    &self.params,
+                    &self.feedback,
+                    &self.streams,
+                )?;
+                if let Some(trace) = trace {
+                    engine.trace_to(trace);
+                }
+                let report = engine.train(&self.dataset.train, &self.schedule, observer);
+                if let Some(e) = engine.take_trace_error() {
+                    return Err(RunError::Trace(e));
+                }
+                return Ok((report, engine.params()));
+            }
         };
-        let report = trainer.train(&self.dataset.train, &self.schedule, observe);
-        (report, trainer.params())
+        let report = trainer.train(&self.dataset.train, &self.schedule, observer);
+        Ok((report, trainer.params()))
+    }
+
+    /// Trains without a trace; see [`Setup::train_traced`].
+    pub fn train(&self, observer: &mut dyn Observer) -> Result<(TrainReport, Params), RunError> {
+        self.train_traced(observer, None)
+    }
+}
+
+/// The observer of a run: evaluates on the test split and measures alignment at checkpoints.
+struct Recorder<'a> {
+    evaluator: Evaluator<'a>,
+    test: &'a Split,
+    alignment: Option<Alignment<'a>>,
+    train_len: f64,
+    metrics: Vec<MetricsRow>,
+}
+
+impl Recorder<'_> {
+    fn row(&mut self, c: &Checkpoint<'_>) -> MetricsRow {
+        let scores: Scores = self.evaluator.evaluate(c.params, self.test);
+        MetricsRow {
+            samples_seen: c.samples_seen,
+            epoch: c.samples_seen as f64 / self.train_len,
+            sim_ticks: c.sim_ticks,
+            train_loss: c.train_loss,
+            test_loss: scores.loss,
+            test_accuracy: scores.accuracy,
+            test_r2: scores.r2,
+            messages: c.messages.total(),
+            attention: c.messages.kind(Kind::Attention),
+            staleness_mean: c.staleness.mean(),
+            neurons_down: c.neurons_down,
+            alignment: match &mut self.alignment {
+                Some(a) => a.close_window(c.params),
+                None => Vec::new(),
+            },
+        }
+    }
+}
+
+impl Observer for Recorder<'_> {
+    fn checkpoint(&mut self, c: &Checkpoint<'_>) {
+        let row = self.row(c);
+        self.metrics.push(row);
+    }
+
+    fn wants_samples(&self) -> bool {
+        self.alignment.is_some()
+    }
+
+    fn sample_loss(&mut self, sample: usize, params: &Params) {
+        if let Some(a) = &mut self.alignment {
+            a.add_sample(sample, params);
+        }
     }
 }
 
 /// Runs `scenario` to the end: evaluates the untrained network, trains, evaluates at every
 /// checkpoint, and checks the expectations.
 pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
+    run_traced(scenario, None)
+}
+
+/// [`run`], writing the event trace to `trace` (event engine only).
+pub fn run_traced(
+    scenario: &Scenario,
+    trace: Option<Box<dyn std::io::Write + '_>>,
+) -> Result<RunResult, RunError> {
     let started = Instant::now();
     let setup = Setup::new(scenario)?;
     let s = &setup.scenario;
-    let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
-    let train_len = setup.dataset.train.len().max(1) as f64;
-    let row =
-        |scores: Scores, samples_seen, sim_ticks, train_loss, messages: MessageStats| MetricsRow {
-            samples_seen,
-            epoch: samples_seen as f64 / train_len,
-            sim_ticks,
-            train_loss,
-            test_loss: scores.loss,
-            test_accuracy: scores.accuracy,
-            test_r2: scores.r2,
-            messages_sent: messages.total().sent,
-            messages_delivered: messages.total().delivered,
-        };
-    let initial = evaluator.evaluate(&setup.params, &setup.dataset.test);
-    let mut metrics = vec![row(initial, 0, 0, None, MessageStats::default())];
-    let (report, params) = setup.train(&mut |c| {
-        let scores = evaluator.evaluate(c.params, &setup.dataset.test);
-        metrics.push(row(
-            scores,
-            c.samples_seen,
-            c.sim_ticks,
-            c.train_loss,
-            c.messages,
-        ));
+    let layers = setup.topology.layers().len();
+    let mut recorder = Recorder {
+        evaluator: Evaluator::new(&setup.topology, s.network.activation, s.network.output),
+        test: &setup.dataset.test,
+        alignment: s.evaluation.gradient_alignment.then(|| {
+            Alignment::new(
+                &setup.topology,
+                s.network.activation,
+                s.network.output,
+                &setup.dataset.train,
+                &setup.params,
+            )
+        }),
+        train_len: setup.dataset.train.len().max(1) as f64,
+        metrics: Vec::new(),
+    };
+    let no_messages = MessageStats::new(layers);
+    let mut initial = recorder.row(&Checkpoint {
+        samples_seen: 0,
+        sim_ticks: 0,
+        train_loss: None,
+        params: &setup.params,
+        messages: &no_messages,
+        staleness: Staleness::default(),
+        neurons_down: 0,
     });
+    if s.evaluation.gradient_alignment {
+        initial.alignment = vec![None; layers - 1];
+    }
+    recorder.metrics.push(initial);
+    let (report, params) = setup.train_traced(&mut recorder, trace)?;
+    let metrics = recorder.metrics;
     let last = metrics
         .last()
         .expect("the initial row is always there")
@@ -309,6 +529,7 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
             }
         })
         .collect();
+    let warnings = warnings(&setup, &report, &last);
     let summary = Summary {
         name: s.name.clone(),
         seed: s.seed,
@@ -325,7 +546,12 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
         sim_ticks: report.sim_ticks,
         events: report.events,
         wall_seconds: started.elapsed().as_secs_f64(),
-        messages: report.messages.into(),
+        messages: MessageSummary::new(&report.messages, report.in_flight_at_end),
+        staleness: report.staleness.into(),
+        crashed_neuron_ticks: report.crashed_neuron_ticks,
+        samples_without_loss: report.samples_without_loss,
+        final_alignment: last.alignment.clone(),
+        warnings,
         passed: expectations.iter().all(|e| e.passed),
         expectations,
     };
@@ -335,4 +561,43 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
         summary,
         params,
     })
+}
+
+/// What a user should be told about a finished run.
+fn warnings(setup: &Setup, report: &TrainReport, last: &MetricsRow) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let t = &setup.topology;
+    if !report.neurons_down_at_end.is_empty() {
+        let hidden_total = t.neurons() - t.inputs().len() - t.outputs().len();
+        let hidden_down = report
+            .neurons_down_at_end
+            .iter()
+            .filter(|&&j| !t.is_input(j) && !t.is_output(j))
+            .count();
+        let mut text = format!(
+            "{} neurons were down when training ended ({hidden_down} of {hidden_total} hidden)",
+            report.neurons_down_at_end.len()
+        );
+        if hidden_total > 0 && hidden_down == hidden_total {
+            text += "; every hidden neuron was down, so nothing reached the outputs";
+        }
+        warnings.push(text);
+    }
+    if report.samples_without_loss > 0 {
+        warnings.push(format!(
+            "{} of {} training samples never reached the loss agent; nothing was learned from them",
+            report.samples_without_loss, report.samples_seen
+        ));
+    }
+    if report.samples_seen < setup.schedule.len() {
+        warnings.push(format!(
+            "training stopped after {} of {} samples",
+            report.samples_seen,
+            setup.schedule.len()
+        ));
+    }
+    if !last.test_loss.is_finite() {
+        warnings.push("the final test loss is not finite: training diverged".into());
+    }
+    warnings
 }

@@ -141,6 +141,24 @@ pub enum DataSpec {
         #[serde(default = "default_true")]
         standardize: bool,
     },
+    /// Sensors sampling a smooth random field; the target is a nonlinear function of the field
+    /// (regression).
+    Sensors {
+        /// Number of sensors (features), at least 1.
+        count: usize,
+        /// Number of samples.
+        samples: usize,
+        /// Standard deviation of the Gaussian measurement noise on each sensor reading. Default
+        /// `0.05`.
+        #[serde(default = "default_sensor_noise")]
+        noise: f64,
+        /// Fraction of samples held out for testing. Default `0.2`.
+        #[serde(default = "default_test_fraction")]
+        test_fraction: f64,
+        /// Standardize features on the training split. Default `true`.
+        #[serde(default = "default_true")]
+        standardize: bool,
+    },
 }
 
 /// Shape of the network: input and output widths come from the data.
@@ -615,6 +633,9 @@ fn default_label_column() -> String {
 }
 fn default_noise() -> f64 {
     0.1
+}
+fn default_sensor_noise() -> f64 {
+    0.05
 }
 fn default_spread() -> f64 {
     1.0

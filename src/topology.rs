@@ -249,6 +249,41 @@ impl Topology {
         self.edge_target[e]
     }
 
+    /// The id of a neuron reference, if the network has that neuron.
+    pub fn neuron(&self, r: crate::scenario::NeuronRef) -> Option<usize> {
+        use crate::scenario::NeuronRef;
+        let (layer, index) = match r {
+            NeuronRef::Input(i) => (0, i),
+            NeuronRef::Hidden { layer, index } => (layer + 1, index),
+            NeuronRef::Output(i) => (self.layers.len() - 1, i),
+        };
+        if layer == 0 && matches!(r, NeuronRef::Hidden { .. }) || layer >= self.layers.len() {
+            return None;
+        }
+        let range = &self.layers[layer];
+        (index < range.len()).then(|| range.start + index)
+    }
+
+    /// The layer index of a layer reference (0 = inputs), if the network has that layer.
+    pub fn layer(&self, r: crate::scenario::LayerRef) -> Option<usize> {
+        use crate::scenario::LayerRef;
+        let last = self.layers.len() - 1;
+        match r {
+            LayerRef::Input => Some(0),
+            LayerRef::Hidden(l) => (l + 1 < last).then_some(l + 1),
+            LayerRef::Output => Some(last),
+        }
+    }
+
+    /// The synapse from `i` to `j`, if there is one.
+    pub fn synapse(&self, i: usize, j: usize) -> Option<usize> {
+        let range = self.incoming(j);
+        self.edge_source[range.clone()]
+            .binary_search(&i)
+            .ok()
+            .map(|k| range.start + k)
+    }
+
     /// Sources of all synapses, indexed by synapse id.
     pub fn sources(&self) -> &[usize] {
         &self.edge_source

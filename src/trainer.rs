@@ -80,32 +80,113 @@ impl Schedule {
     }
 }
 
-/// Messages of one kind.
+/// Counts of messages of one kind (or several), by fate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MessageCount {
     /// Messages put on a link.
     pub sent: u64,
-    /// Messages that reached their receiver.
+    /// Sent messages that reached their receiver (on time or late).
     pub delivered: u64,
+    /// Sent messages lost: dropped by the link, a cut synapse, or a crashed receiver.
+    pub dropped: u64,
+    /// Delivered messages that arrived after the receiver had fired or learned without them.
+    pub late: u64,
+    /// Attention messages a neuron chose not to send (event-triggered communication).
+    pub suppressed: u64,
 }
 
-/// Message accounting, by kind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct MessageStats {
+impl std::ops::AddAssign for MessageCount {
+    fn add_assign(&mut self, o: MessageCount) {
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.dropped += o.dropped;
+        self.late += o.late;
+        self.suppressed += o.suppressed;
+    }
+}
+
+/// Kinds of message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
     /// Activations from a neuron to the next.
-    pub forward: MessageCount,
+    Forward = 0,
     /// Attention from a neuron to its inputs.
-    pub attention: MessageCount,
+    Attention = 1,
     /// Output values to the loss agent and demands back.
-    pub loss: MessageCount,
+    Loss = 2,
+}
+
+/// Message accounting by kind and by layer, the layer of a synapse being its target's (the layer that
+/// owns it); messages to and from the loss agent belong to the output layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageStats {
+    by_layer: Vec<[MessageCount; 3]>,
 }
 
 impl MessageStats {
+    /// Zero counts for a network of `layers` layers (inputs included).
+    pub fn new(layers: usize) -> Self {
+        MessageStats {
+            by_layer: vec![[MessageCount::default(); 3]; layers],
+        }
+    }
+
+    /// The counters of `kind` in `layer`.
+    #[inline]
+    pub fn at(&mut self, kind: Kind, layer: usize) -> &mut MessageCount {
+        &mut self.by_layer[layer][kind as usize]
+    }
+
+    /// All messages of `kind`.
+    pub fn kind(&self, kind: Kind) -> MessageCount {
+        let mut sum = MessageCount::default();
+        for layer in &self.by_layer {
+            sum += layer[kind as usize];
+        }
+        sum
+    }
+
+    /// Counts of each kind in `layer`: forward, attention, loss.
+    pub fn layer(&self, layer: usize) -> [MessageCount; 3] {
+        self.by_layer
+            .get(layer)
+            .copied()
+            .unwrap_or([MessageCount::default(); 3])
+    }
+
+    /// Number of layers counted.
+    pub fn layers(&self) -> usize {
+        self.by_layer.len()
+    }
+
     /// All kinds together.
     pub fn total(&self) -> MessageCount {
-        MessageCount {
-            sent: self.forward.sent + self.attention.sent + self.loss.sent,
-            delivered: self.forward.delivered + self.attention.delivered + self.loss.delivered,
+        let mut sum = self.kind(Kind::Forward);
+        sum += self.kind(Kind::Attention);
+        sum += self.kind(Kind::Loss);
+        sum
+    }
+}
+
+/// Staleness of attention: how many updates the paying neuron applied between a sample's forward pass
+/// and the attention it paid for it (0 unless samples are pipelined).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Staleness {
+    /// Attention payments measured.
+    pub count: u64,
+    /// Sum of their staleness.
+    pub sum: u64,
+    /// Largest staleness seen.
+    pub max: u64,
+}
+
+impl Staleness {
+    /// Mean staleness, 0 when nothing was measured.
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.count as f64
         }
     }
 }
@@ -122,11 +203,47 @@ pub struct Checkpoint<'a> {
     /// The network's parameters now.
     pub params: &'a Params,
     /// Messages so far.
-    pub messages: MessageStats,
+    pub messages: &'a MessageStats,
+    /// Staleness so far.
+    pub staleness: Staleness,
+    /// Neurons down now.
+    pub neurons_down: usize,
+}
+
+/// Watches a training run. Implemented by closures over [`Checkpoint`]s.
+pub trait Observer {
+    /// Called at every checkpoint.
+    fn checkpoint(&mut self, checkpoint: &Checkpoint<'_>);
+
+    /// Whether [`Observer::sample_loss`] should be called (it may cost the engine a copy of the
+    /// parameters per sample). Default `false`.
+    fn wants_samples(&self) -> bool {
+        false
+    }
+
+    /// Called when the loss agent computes the loss of training sample `sample` (an index into the
+    /// training split), with the parameters the network has at that moment.
+    fn sample_loss(&mut self, sample: usize, params: &Params) {
+        let _ = (sample, params);
+    }
+}
+
+impl<F: FnMut(&Checkpoint<'_>)> Observer for F {
+    fn checkpoint(&mut self, checkpoint: &Checkpoint<'_>) {
+        self(checkpoint)
+    }
+}
+
+/// An observer that looks at nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unobserved;
+
+impl Observer for Unobserved {
+    fn checkpoint(&mut self, _: &Checkpoint<'_>) {}
 }
 
 /// Totals of a finished training run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainReport {
     /// Training samples completed.
     pub samples_seen: usize,
@@ -136,16 +253,26 @@ pub struct TrainReport {
     pub events: u64,
     /// Messages.
     pub messages: MessageStats,
+    /// Messages still travelling when the run ended (late messages to neurons that had moved on).
+    pub in_flight_at_end: u64,
+    /// Staleness of attention.
+    pub staleness: Staleness,
+    /// Sum over neurons of the ticks each spent crashed.
+    pub crashed_neuron_ticks: u64,
+    /// Neurons still down at the end.
+    pub neurons_down_at_end: Vec<usize>,
+    /// Samples whose outputs never reached the loss agent (nothing learned from them).
+    pub samples_without_loss: u64,
 }
 
-/// A trainer: runs a schedule over a training split, calling `observe` at each checkpoint.
+/// A trainer: runs a schedule over a training split, calling the observer at each checkpoint.
 pub trait Trainer {
     /// Trains on every sample of `schedule`.
     fn train(
         &mut self,
         data: &Split,
         schedule: &Schedule,
-        observe: &mut dyn FnMut(&Checkpoint<'_>),
+        observer: &mut dyn Observer,
     ) -> TrainReport;
 
     /// The current parameters.

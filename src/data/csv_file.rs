@@ -122,6 +122,8 @@ pub(super) fn parse(bytes: &[u8], path: &Path, label_column: &str) -> Result<Tab
         feature_names,
         features,
         labels,
+        n_targets: 0,
+        targets: Vec::new(),
     })
 }
 

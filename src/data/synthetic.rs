@@ -109,7 +109,11 @@ pub(super) fn blobs(
 }
 
 /// A centred Gaussian with standard deviation `std`, which may be 0 (no noise).
-fn gaussian(dataset: &str, parameter: &'static str, std: f64) -> Result<Normal<f64>, DataError> {
+pub(super) fn gaussian(
+    dataset: &str,
+    parameter: &'static str,
+    std: f64,
+) -> Result<Normal<f64>, DataError> {
     // rand_distr accepts a negative std (it mirrors the distribution) and rejects NaN and infinity;
     // a negative one in a scenario is a mistake.
     let invalid = || DataError::InvalidParameter {
@@ -145,6 +149,8 @@ impl Table {
             feature_names: (0..n_features).map(|j| format!("x{j}")).collect(),
             features: Vec::new(),
             labels: Vec::new(),
+            n_targets: 0,
+            targets: Vec::new(),
         }
     }
 

@@ -6,18 +6,22 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// What happens to a neuron (or the loss agent) at an event.
+/// What happens at an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// The neuron has every input of the sample: it computes its activation and sends it on.
+    /// The neuron has its inputs of the sample (or its wait timed out): it fires.
     Fire,
-    /// The loss agent has every output of the sample: it answers the outputs with their demands.
+    /// The loss agent has the outputs of the sample (or its wait timed out): it answers with demands.
     Loss,
-    /// The neuron has all the attention (or its demand) for the sample: it learns and pays attention.
+    /// The neuron has its attention (or demand) for the sample, or its wait timed out: it learns and
+    /// pays attention.
     Credit,
+    /// A fault action (its index is in `neuron`).
+    Fault,
 }
 
-/// A scheduled event: `action` by `neuron` for the sample in slot `slot`.
+/// A scheduled event: `action` by `neuron` for the sample in slot `slot`, valid while the slot's
+/// generation is still `generation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Event {
     pub time: u64,
@@ -25,6 +29,7 @@ pub(crate) struct Event {
     pub action: Action,
     pub neuron: u32,
     pub slot: u32,
+    pub generation: u32,
 }
 
 impl Ord for Event {
@@ -56,15 +61,23 @@ impl Scheduler {
         }
     }
 
-    /// Schedules `action` for `neuron` and `slot` at `time`.
+    /// Schedules `action` for `neuron` and `slot` (of `generation`) at `time`.
     #[inline]
-    pub fn schedule(&mut self, time: u64, action: Action, neuron: usize, slot: usize) {
+    pub fn schedule(
+        &mut self,
+        time: u64,
+        action: Action,
+        neuron: usize,
+        slot: usize,
+        generation: u32,
+    ) {
         self.heap.push(Event {
             time,
             seq: self.next_seq,
             action,
             neuron: neuron as u32,
             slot: slot as u32,
+            generation,
         });
         self.next_seq += 1;
     }
@@ -83,10 +96,10 @@ mod tests {
     #[test]
     fn ties_resolve_in_insertion_order() {
         let mut q = Scheduler::default();
-        q.schedule(5, Action::Fire, 1, 0);
-        q.schedule(3, Action::Fire, 2, 0);
-        q.schedule(5, Action::Fire, 3, 0);
-        q.schedule(3, Action::Loss, 4, 0);
+        q.schedule(5, Action::Fire, 1, 0, 0);
+        q.schedule(3, Action::Fire, 2, 0, 0);
+        q.schedule(5, Action::Fire, 3, 0, 0);
+        q.schedule(3, Action::Loss, 4, 0, 0);
         let order: Vec<u32> = std::iter::from_fn(|| q.pop()).map(|e| e.neuron).collect();
         assert_eq!(order, vec![2, 4, 1, 3]);
     }

@@ -188,6 +188,20 @@ fn check_data(out: &mut Problems, data: &DataSpec) {
             }
             *test_fraction
         }
+        DataSpec::Sensors {
+            count,
+            samples,
+            noise,
+            test_fraction,
+            ..
+        } => {
+            if *count < 1 {
+                out.push("data.count", count, "an integer ≥ 1");
+            }
+            check_samples(out, *samples);
+            check_noise(out, *noise);
+            *test_fraction
+        }
     };
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
         out.push(
@@ -270,12 +284,6 @@ fn check_learning(out: &mut Problems, s: &Scenario) {
     }
     if l.in_flight < 1 {
         out.push("learning.in_flight", l.in_flight, "an integer ≥ 1");
-    } else if l.in_flight > 1 {
-        out.push(
-            "learning.in_flight",
-            l.in_flight,
-            "1 (pipelining is not implemented yet)",
-        );
     }
     if l.rule == RuleSpec::Backprop && l.engine == Some(Engine::Events) {
         out.push(
@@ -294,12 +302,6 @@ fn check_links(out: &mut Problems, s: &Scenario) {
     let p = links.drop_probability;
     if !(0.0..=1.0).contains(&p) {
         out.push("links.drop_probability", F(p), "a probability in [0, 1]");
-    } else if p > 0.0 {
-        out.push(
-            "links.drop_probability",
-            F(p),
-            "0.0 (dropped messages are not simulated yet)",
-        );
     }
 }
 

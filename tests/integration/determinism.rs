@@ -69,8 +69,8 @@ fn the_delay_model_does_not_change_weights_or_data_order() {
     assert_eq!(a.schedule, b.schedule);
     assert_eq!(a.feedback, b.feedback);
     // With in_flight 1 delays only shift time: the learned weights are the same to rounding.
-    let (ra, pa) = a.train(&mut |_| {});
-    let (rb, pb) = b.train(&mut |_| {});
+    let (ra, pa) = a.train(&mut neuragent::trainer::Unobserved).unwrap();
+    let (rb, pb) = b.train(&mut neuragent::trainer::Unobserved).unwrap();
     assert_ne!(ra.sim_ticks, rb.sim_ticks);
     assert!(pa.max_relative_difference(&pb) < 1e-12);
 }

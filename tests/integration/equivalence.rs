@@ -71,6 +71,11 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn build(case: &Case, rule: &str, engine: &str, lr: f64) -> Scenario {
+    build_with(case, rule, engine, lr, "")
+}
+
+/// `links_extra` adds link fields (e.g. a wait timeout) to the generated scenario.
+fn build_with(case: &Case, rule: &str, engine: &str, lr: f64, links_extra: &str) -> Scenario {
     scenario(&format!(
         "Scenario(
             name: \"equivalence\",
@@ -80,7 +85,7 @@ fn build(case: &Case, rule: &str, engine: &str, lr: f64) -> Scenario {
                       connectivity: {conn}, skip: {skip}),
             learning: (rule: {rule}, optimizer: Sgd(lr: {lr}, momentum: 0.3),
                        batch_size: {batch}, epochs: 2, engine: Some({engine})),
-            links: (forward_delay: {fd}, attention_delay: {ad}),
+            links: (forward_delay: {fd}, attention_delay: {ad}, {links_extra}),
         )",
         seed = case.seed,
         classes = case.classes,
@@ -98,11 +103,21 @@ fn build(case: &Case, rule: &str, engine: &str, lr: f64) -> Scenario {
 
 fn final_params(s: &Scenario) -> Params {
     let setup = Setup::new(s).expect("setup");
-    setup.train(&mut |_| {}).1
+    setup.train(&mut neuragent::trainer::Unobserved).unwrap().1
 }
 
 fn assert_engines_agree(case: &Case, event_rule: &str, dense_rule: &str, lr: f64) {
-    let events = final_params(&build(case, event_rule, "Events", lr));
+    assert_engines_agree_with(case, event_rule, dense_rule, lr, "")
+}
+
+fn assert_engines_agree_with(
+    case: &Case,
+    event_rule: &str,
+    dense_rule: &str,
+    lr: f64,
+    links_extra: &str,
+) {
+    let events = final_params(&build_with(case, event_rule, "Events", lr, links_extra));
     let dense = final_params(&build(case, dense_rule, "Dense", lr));
     let initial = Setup::new(&build(case, dense_rule, "Dense", lr))
         .unwrap()
@@ -136,6 +151,31 @@ proptest! {
     fn feedback_alignment_engines_agree(case in case()) {
         assert_engines_agree(&case, "FeedbackAlignment", "FeedbackAlignment", 0.05);
     }
+
+    /// With a wait timeout that never expires the engine keeps per-synapse inboxes (the unreliable-link
+    /// path); with nothing missing it must still be backprop, and estimated attention that is always
+    /// sent must be exact attention.
+    #[test]
+    fn the_unreliable_link_path_equals_backprop_when_nothing_goes_missing(case in case()) {
+        let timeout = "wait_timeout: 1000";
+        assert_engines_agree_with(&case, "Attention", "Backprop", 0.05, timeout);
+        assert_engines_agree_with(
+            &case,
+            "EstimatedAttention(estimator: Ema(decay: 0.5), send: Always)",
+            "Backprop",
+            0.05,
+            timeout,
+        );
+        if case.batch_size == 1 {
+            assert_engines_agree_with(
+                &case,
+                "EstimatedAttention(estimator: LastValue, send: Always, step: Greedy)",
+                "GreedyAttention",
+                0.02,
+                timeout,
+            );
+        }
+    }
 }
 
 /// Backprop on the dense engine is plain SGD: one step on one sample is `−lr ·` the numerical
@@ -164,7 +204,7 @@ fn one_backprop_step_follows_the_numerical_gradient() {
     let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
     let mut loss = |p: &Params| evaluator.evaluate(p, &single).loss;
     let before = setup.params.clone();
-    let (_, after) = setup.train(&mut |_| {});
+    let (_, after) = setup.train(&mut neuragent::trainer::Unobserved).unwrap();
     let (lr, h) = (0.001, 1e-6);
     for e in 0..before.weights.len() {
         let (mut plus, mut minus) = (before.clone(), before.clone());

@@ -4,4 +4,5 @@ mod cli;
 mod common;
 mod determinism;
 mod equivalence;
+mod faults;
 mod scenarios;
