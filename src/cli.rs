@@ -1,7 +1,7 @@
 //! The command line: `neuragent run` and `neuragent validate`.
 //!
 //! Exit codes: 0 when the command succeeded (and every expectation held), 1 when a run finished but
-//! an expectation failed, 2 on bad input or any other error.
+//! an expectation failed (or a replay found different outputs), 2 on bad input or any other error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +38,14 @@ pub enum Command {
         /// Replace the output folder even if it holds a different scenario's results.
         #[arg(long)]
         force: bool,
+        /// Also write every event as JSON Lines to `trace.jsonl` in the output folder.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Re-run the resolved scenario of a run folder and report whether the outputs are identical.
+    Replay {
+        /// A folder written by `neuragent run`.
+        dir: PathBuf,
     },
     /// Check scenario files and report every problem in each.
     Validate {
@@ -60,11 +68,13 @@ pub fn main() -> anyhow::Result<ExitCode> {
 /// Carries out parsed arguments.
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
+        Command::Replay { dir } => replay(&dir),
         Command::Run {
             scenario,
             seed,
             out,
             force,
+            trace,
         } => {
             let mut parsed = Scenario::from_file(&scenario)?;
             if let Some(seed) = seed {
@@ -73,8 +83,22 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let dir = out.unwrap_or_else(|| {
                 PathBuf::from("runs").join(format!("{}-seed{}", parsed.name, parsed.seed))
             });
-            let result = run::run(&parsed).with_context(|| format!("{}", scenario.display()))?;
-            output::write_run(&dir, &result, force)?;
+            let trace_path = trace.then(|| output::trace_staging_path(&dir));
+            let result = run_with_trace(&parsed, trace_path.as_deref())
+                .with_context(|| format!("{}", scenario.display()));
+            let written = result.and_then(|result| {
+                output::write_run(&dir, &result, force, trace_path.as_deref())?;
+                Ok(result)
+            });
+            let result = match written {
+                Ok(result) => result,
+                Err(e) => {
+                    if let Some(path) = &trace_path {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    return Err(e);
+                }
+            };
             let s = &result.summary;
             let mut report = match s.final_test_accuracy {
                 Some(a) => format!(
@@ -123,4 +147,125 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 fn print_ignoring_closed_pipe(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Runs `scenario`, streaming its event trace to `trace` when given.
+fn run_with_trace(
+    scenario: &Scenario,
+    trace: Option<&std::path::Path>,
+) -> anyhow::Result<run::RunResult> {
+    let writer: Option<Box<dyn std::io::Write>> = match trace {
+        Some(path) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            Some(Box::new(std::io::BufWriter::new(file)))
+        }
+        None => None,
+    };
+    Ok(run::run_traced(scenario, writer)?)
+}
+
+/// `neuragent replay DIR`: re-runs `DIR/resolved.ron` and compares every output with the folder's.
+fn replay(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let resolved = dir.join("resolved.ron");
+    if !resolved.is_file() {
+        anyhow::bail!(
+            "{} has no resolved.ron; replay takes a folder written by `neuragent run`",
+            dir.display()
+        );
+    }
+    let scenario = Scenario::from_file(&resolved)?;
+    let recorded_trace = dir.join(output::TRACE_FILE);
+    let fresh_trace = recorded_trace.is_file().then(|| {
+        std::env::temp_dir().join(format!("neuragent-replay-{}.jsonl", std::process::id()))
+    });
+    let result = run_with_trace(&scenario, fresh_trace.as_deref());
+    let outcome = result.and_then(|result| {
+        let mut report = String::new();
+        let mut identical = true;
+        for (file, bytes) in output::render(&result)? {
+            let recorded = std::fs::read(dir.join(file))
+                .with_context(|| format!("cannot read {}", dir.join(file).display()))?;
+            let same = if file == "summary.json" {
+                without_wall_time(&recorded)? == without_wall_time(&bytes)?
+            } else {
+                recorded == bytes
+            };
+            identical &= same;
+            report += &format!("  {file}: {}\n", if same { "identical" } else { "DIFFERS" });
+        }
+        if let Some(fresh) = &fresh_trace {
+            let same = files_equal(&recorded_trace, fresh)?;
+            identical &= same;
+            report += &format!(
+                "  {}: {}\n",
+                output::TRACE_FILE,
+                if same { "identical" } else { "DIFFERS" }
+            );
+        }
+        Ok((identical, report))
+    });
+    if let Some(fresh) = &fresh_trace {
+        let _ = std::fs::remove_file(fresh);
+    }
+    let (identical, report) = outcome?;
+    print_ignoring_closed_pipe(&format!(
+        "replay of {}: {}\n{report}",
+        dir.display(),
+        if identical {
+            "identical outputs"
+        } else {
+            "outputs differ"
+        }
+    ));
+    Ok(if identical {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_EXPECTATION_FAILED)
+    })
+}
+
+/// A summary without its one non-reproducible field.
+fn without_wall_time(bytes: &[u8]) -> anyhow::Result<serde_json::Value> {
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).context("summary.json")?;
+    if let Some(map) = v.as_object_mut() {
+        map.remove("wall_seconds");
+    }
+    Ok(v)
+}
+
+/// Whether two files have the same bytes, compared in chunks.
+fn files_equal(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<bool> {
+    let open = |p: &std::path::Path| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .with_context(|| format!("cannot read {}", p.display()))
+    };
+    let (mut a, mut b) = (open(a)?, open(b)?);
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = read_full(&mut a, &mut x)?;
+        let m = read_full(&mut b, &mut y)?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }

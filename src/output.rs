@@ -48,8 +48,24 @@ fn io<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -
     }
 }
 
-/// The four files of a run, as bytes.
-fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
+/// Name of the event trace in a run folder.
+pub const TRACE_FILE: &str = "trace.jsonl";
+
+/// Where a run writes its trace while it runs: a hidden file beside the run folder `dir`.
+pub fn trace_staging_path(dir: &Path) -> PathBuf {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    parent.join(format!(".{name}.trace-{}.jsonl", std::process::id()))
+}
+
+/// The four files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`), as bytes.
+pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
     let alignment_layers = result.metrics.first().map_or(0, |r| r.alignment.len());
@@ -89,9 +105,15 @@ fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputErro
     ])
 }
 
-/// Writes the run folder `dir`. Replaces an existing folder only if it holds the same resolved
-/// scenario, or if `force`.
-pub fn write_run(dir: &Path, result: &RunResult, force: bool) -> Result<(), OutputError> {
+/// Writes the run folder `dir`, moving the finished event trace `trace` (a file beside `dir`) into
+/// it as `trace.jsonl`. Replaces an existing folder only if it holds the same resolved scenario, or
+/// if `force`.
+pub fn write_run(
+    dir: &Path,
+    result: &RunResult,
+    force: bool,
+    trace: Option<&Path>,
+) -> Result<(), OutputError> {
     let files = render(result)?;
     if dir.exists() {
         let previous = dir.join("resolved.ron");
@@ -117,10 +139,19 @@ pub fn write_run(dir: &Path, result: &RunResult, force: bool) -> Result<(), Outp
         fs::remove_dir_all(&staging).map_err(io("cannot remove", &staging))?;
     }
     fs::create_dir(&staging).map_err(io("cannot create", &staging))?;
-    let written = files.iter().try_for_each(|(file, bytes)| {
-        let path = staging.join(file);
-        fs::write(&path, bytes).map_err(io("cannot write", &path))
-    });
+    let written = files
+        .iter()
+        .try_for_each(|(file, bytes)| {
+            let path = staging.join(file);
+            fs::write(&path, bytes).map_err(io("cannot write", &path))
+        })
+        .and_then(|()| match trace {
+            Some(trace) => {
+                let path = staging.join(TRACE_FILE);
+                fs::rename(trace, &path).map_err(io("cannot move the trace to", &path))
+            }
+            None => Ok(()),
+        });
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);

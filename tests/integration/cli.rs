@@ -212,3 +212,61 @@ fn validate_checks_every_file() {
     args.extend(files.iter().map(String::as_str));
     assert_eq!(neuragent(&args, dir.path()).status.code(), Some(0));
 }
+
+#[test]
+fn a_traced_run_replays_identically_and_a_tampered_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD
+        .replace(
+            "Constant(1), attention_delay",
+            "Exponential(mean: 2.0), attention_delay",
+        )
+        .replace(
+            "drop_probability: 0.0",
+            "drop_probability: 0.1, wait_timeout: 5, missing_input: LastValue",
+        )
+        .replace("batch_size: 1", "batch_size: 1, in_flight: 2");
+    std::fs::write(dir.path().join("s.ron"), text).unwrap();
+    let plain = neuragent(&["run", "s.ron", "--out", "plain"], dir.path());
+    assert!(
+        plain.status.code().unwrap() <= 1,
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let traced = neuragent(&["run", "s.ron", "--out", "traced", "--trace"], dir.path());
+    assert!(traced.status.code().unwrap() <= 1);
+    // Tracing is observation: the outputs are those of the untraced run.
+    for file in ["metrics.csv", "resolved.ron", "curves.svg"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("plain").join(file)).unwrap(),
+            std::fs::read(dir.path().join("traced").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let trace = std::fs::read_to_string(dir.path().join("traced/trace.jsonl")).unwrap();
+    assert!(trace.lines().count() > 100);
+    for line in trace.lines().take(50) {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(event["t"].is_u64() && event["kind"].is_string(), "{line}");
+    }
+    let replay = neuragent(&["replay", "traced"], dir.path());
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("identical outputs") && stdout.contains("trace.jsonl: identical"));
+
+    let metrics = dir.path().join("traced/metrics.csv");
+    let mut tampered = std::fs::read_to_string(&metrics).unwrap();
+    tampered.push_str("0,0,0,,0,0,0,0,0,0,0,0,0,0,0\n");
+    std::fs::write(&metrics, tampered).unwrap();
+    let replay = neuragent(&["replay", "traced"], dir.path());
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("metrics.csv: DIFFERS"));
+}
+
+#[test]
+fn replay_of_a_folder_that_is_not_a_run_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = neuragent(&["replay", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resolved.ron"));
+}

@@ -5,4 +5,5 @@ mod common;
 mod determinism;
 mod equivalence;
 mod faults;
+mod observation;
 mod scenarios;
