@@ -47,7 +47,7 @@ pub enum Command {
         /// A folder written by `neuragent run`.
         dir: PathBuf,
     },
-    /// Check scenario files and report every problem in each.
+    /// Check scenario files (and load their data) and report every problem in each.
     Validate {
         /// Scenario files (RON).
         #[arg(required = true)]
@@ -126,11 +126,18 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Command::Validate { scenarios } => {
             let mut failed = false;
             for path in &scenarios {
-                match Scenario::from_file(path) {
+                let checked = Scenario::from_file(path)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|s| {
+                        run::Setup::new(&s).map_err(|e| {
+                            anyhow::Error::from(e).context(format!("{}", path.display()))
+                        })
+                    });
+                match checked {
                     Ok(_) => print_ignoring_closed_pipe(&format!("{}: ok\n", path.display())),
                     Err(e) => {
                         failed = true;
-                        eprintln!("error: {e}");
+                        eprintln!("error: {e:#}");
                     }
                 }
             }

@@ -34,6 +34,9 @@ pub enum RunError {
     /// Writing the event trace failed.
     #[error("cannot write the event trace: {0}")]
     Trace(std::io::Error),
+    /// Faults or link overrides name neurons the data's shape does not have.
+    #[error("invalid scenario for this data:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Shape(Vec<crate::scenario::Problem>),
     /// The output kind does not fit the data.
     #[error("network.output: Softmax needs a classification dataset, but {dataset} is a regression task; use output: Linear")]
     SoftmaxOnRegression {
@@ -308,6 +311,10 @@ impl Setup {
             return Err(RunError::SoftmaxOnRegression {
                 dataset: dataset.name.clone(),
             });
+        }
+        let problems = scenario.validate_shape(dataset.n_features(), dataset.n_outputs());
+        if !problems.is_empty() {
+            return Err(RunError::Shape(problems));
         }
         let topology = Topology::build(
             &scenario.network,

@@ -745,6 +745,12 @@ impl Scenario {
         validate::validate(self)
     }
 
+    /// Every problem that needs the data's shape (`inputs` features, `outputs` output neurons): each
+    /// `Input(i)` and `Output(i)` named by a fault or a link override must exist. Empty when they all do.
+    pub fn validate_shape(&self, inputs: usize, outputs: usize) -> Vec<Problem> {
+        validate::validate_shape(self, inputs, outputs)
+    }
+
     /// The engine that runs this scenario, with the rule-dependent default applied.
     pub fn engine(&self) -> Engine {
         self.learning.engine.unwrap_or(match self.learning.rule {

@@ -7,7 +7,8 @@
 use std::fmt;
 
 use super::{
-    Connectivity, DataSpec, Delay, Engine, Expectation, OptimizerSpec, RuleSpec, Scenario,
+    Connectivity, DataSpec, Delay, Engine, Estimator, Expectation, Fault, LayerRef, LinkSelector,
+    NeuronRef, OptimizerSpec, RuleSpec, Scenario, SendPolicy, Step, When,
 };
 
 /// Datasets bundled in the binary, accepted by `Builtin(name: ...)`.
@@ -48,6 +49,7 @@ pub(super) fn validate(s: &Scenario) -> Vec<Problem> {
     check_network(&mut out, s);
     check_learning(&mut out, s);
     check_links(&mut out, s);
+    check_faults(&mut out, s);
     if s.evaluation.per_epoch < 1 {
         out.push("evaluation.per_epoch", 0, "an integer ≥ 1");
     }
@@ -262,6 +264,7 @@ fn check_network(out: &mut Problems, s: &Scenario) {
 
 fn check_learning(out: &mut Problems, s: &Scenario) {
     let l = &s.learning;
+    check_rule(out, l.rule);
     match l.optimizer {
         OptimizerSpec::Sgd { lr, momentum } => {
             if !(lr.is_finite() && lr > 0.0) {
@@ -278,6 +281,16 @@ fn check_learning(out: &mut Problems, s: &Scenario) {
     }
     if l.batch_size < 1 {
         out.push("learning.batch_size", l.batch_size, "an integer ≥ 1");
+    } else if l.batch_size > 1
+        && needs_gradient_norm(l.rule)
+        && (l.in_flight > 1 || s.links.wait_timeout.is_some() || !s.faults.is_empty())
+    {
+        out.push(
+            "learning.batch_size",
+            l.batch_size,
+            "1, or reliable links (in_flight: 1, no wait_timeout, no faults): greedy neurons hold a \
+             whole batch before paying attention",
+        );
     }
     if l.epochs < 1 {
         out.push("learning.epochs", l.epochs, "an integer ≥ 1");
@@ -293,16 +306,501 @@ fn check_learning(out: &mut Problems, s: &Scenario) {
              simulation of backprop)",
         );
     }
+    check_dense_engine(out, s);
+}
+
+/// `EstimatedAttention`'s estimator and send policy.
+fn check_rule(out: &mut Problems, rule: RuleSpec) {
+    let RuleSpec::EstimatedAttention {
+        estimator, send, ..
+    } = rule
+    else {
+        return;
+    };
+    if let Estimator::Ema { decay } = estimator {
+        if !(0.0..1.0).contains(&decay) {
+            out.push(
+                "learning.rule.estimator.decay",
+                F(decay),
+                "a decay in [0, 1)",
+            );
+        }
+    }
+    match send {
+        SendPolicy::Always => {}
+        SendPolicy::EveryK(k) => {
+            if k < 1 {
+                out.push(
+                    "learning.rule.send",
+                    format!("EveryK({k})"),
+                    "EveryK(k) with k ≥ 1",
+                );
+            }
+        }
+        SendPolicy::Threshold(d) => {
+            if !(d.is_finite() && d >= 0.0) {
+                out.push(
+                    "learning.rule.send",
+                    format!("Threshold({})", F(d)),
+                    "Threshold(δ) with δ finite, ≥ 0",
+                );
+            }
+        }
+    }
+}
+
+/// Whether `rule` needs a neuron's gradient norm over its whole batch before it pays attention.
+fn needs_gradient_norm(rule: RuleSpec) -> bool {
+    matches!(
+        rule,
+        RuleSpec::GreedyAttention
+            | RuleSpec::EstimatedAttention {
+                step: Step::Greedy,
+                ..
+            }
+    )
+}
+
+/// Whether some message can be dropped: a drop probability > 0 anywhere (either direction, globally
+/// or in an override; `drop_probability` counts unless both directions override it). Out-of-range
+/// values count too: they are reported on their own.
+fn any_drop(s: &Scenario) -> bool {
+    let l = &s.links;
+    [l.forward_drop_probability(), l.attention_drop_probability()]
+        .into_iter()
+        .chain(l.overrides.iter().flat_map(|o| o.forward_drop))
+        .chain(l.overrides.iter().flat_map(|o| o.attention_drop))
+        .any(|p| p > 0.0)
+}
+
+/// The dense engine simulates no messages: what a scenario asks of messages, as a list for the
+/// `learning.engine` (or `learning.rule`) problem.
+fn message_features(s: &Scenario) -> Vec<&'static str> {
+    let mut features = Vec::new();
+    if matches!(s.learning.rule, RuleSpec::EstimatedAttention { .. }) {
+        features.push("rule: EstimatedAttention");
+    }
+    if s.learning.in_flight > 1 {
+        features.push("in_flight > 1");
+    }
+    if any_drop(s) {
+        features.push("drop probabilities > 0");
+    }
+    if s.links.wait_timeout.is_some() {
+        features.push("wait_timeout");
+    }
+    if !s.links.overrides.is_empty() {
+        features.push("link overrides");
+    }
+    if !s.faults.is_empty() {
+        features.push("faults");
+    }
+    features
+}
+
+fn check_dense_engine(out: &mut Problems, s: &Scenario) {
+    if s.engine() != Engine::Dense {
+        return;
+    }
+    let features = message_features(s);
+    if features.is_empty() {
+        return;
+    }
+    let here = features.join(", ");
+    if s.learning.rule == RuleSpec::Backprop {
+        out.push(
+            "learning.rule",
+            "Backprop",
+            format!(
+                "a rule the event engine simulates (rule: Attention is the event simulation of \
+                 backprop): Backprop runs on the dense engine, which simulates no messages (here: \
+                 {here})"
+            ),
+        );
+    } else {
+        out.push(
+            "learning.engine",
+            "Some(Dense)",
+            format!("Events (the dense engine simulates no messages; here: {here})"),
+        );
+    }
 }
 
 fn check_links(out: &mut Problems, s: &Scenario) {
     let links = &s.links;
     check_delay(out, "links.forward_delay", links.forward_delay);
     check_delay(out, "links.attention_delay", links.attention_delay);
-    let p = links.drop_probability;
-    if !(0.0..=1.0).contains(&p) {
-        out.push("links.drop_probability", F(p), "a probability in [0, 1]");
+    check_probability(out, "links.drop_probability", links.drop_probability);
+    if let Some(p) = links.forward_drop {
+        check_probability(out, "links.forward_drop", p);
     }
+    if let Some(p) = links.attention_drop {
+        check_probability(out, "links.attention_drop", p);
+    }
+    match links.wait_timeout {
+        Some(t) if !(1..=MAX_DELAY as u64).contains(&t) => {
+            out.push(
+                "links.wait_timeout",
+                t,
+                format!("a timeout of 1 to {MAX_DELAY} ticks, or None"),
+            );
+        }
+        Some(_) => {}
+        None => {
+            if any_drop(s) || !s.faults.is_empty() {
+                out.push(
+                    "links.wait_timeout",
+                    "None",
+                    "Some(ticks) ≥ 1: messages can go missing (drops or faults), so neurons need a \
+                     timeout",
+                );
+            }
+        }
+    }
+    for (i, o) in links.overrides.iter().enumerate() {
+        let at = format!("links.overrides[{i}]");
+        match o.link {
+            LinkSelector::Between { from, to } => {
+                check_synapse(out, s, &format!("{at}.link"), from, to);
+            }
+            LinkSelector::Layers { from, to } => {
+                let from_ok = check_layer(out, s, &format!("{at}.link.from"), from);
+                let to_ok = check_layer(out, s, &format!("{at}.link.to"), to);
+                if from_ok && to_ok {
+                    check_order(
+                        out,
+                        s,
+                        &format!("{at}.link"),
+                        Ends::Layers,
+                        (layer_rank(s, from), fmt_layer(from)),
+                        (layer_rank(s, to), fmt_layer(to)),
+                    );
+                }
+            }
+        }
+        if let Some(d) = o.forward_delay {
+            check_delay(out, &format!("{at}.forward_delay"), d);
+        }
+        if let Some(d) = o.attention_delay {
+            check_delay(out, &format!("{at}.attention_delay"), d);
+        }
+        if let Some(p) = o.forward_drop {
+            check_probability(out, &format!("{at}.forward_drop"), p);
+        }
+        if let Some(p) = o.attention_drop {
+            check_probability(out, &format!("{at}.attention_drop"), p);
+        }
+    }
+}
+
+fn check_probability(out: &mut Problems, path: &str, p: f64) {
+    if !(0.0..=1.0).contains(&p) {
+        out.push(path, F(p), "a probability in [0, 1]");
+    }
+}
+
+fn check_faults(out: &mut Problems, s: &Scenario) {
+    for (i, fault) in s.faults.iter().enumerate() {
+        let at_path = format!("faults[{i}]");
+        match fault {
+            Fault::Crash {
+                neuron,
+                at,
+                recover,
+                ..
+            } => {
+                check_neuron(out, s, &format!("{at_path}.neuron"), *neuron);
+                check_after(out, &format!("{at_path}.recover"), *at, *recover);
+            }
+            Fault::Cut {
+                from,
+                to,
+                at,
+                repair,
+            } => {
+                check_synapse(out, s, &at_path, *from, *to);
+                check_after(out, &format!("{at_path}.repair"), *at, *repair);
+            }
+            Fault::Partition {
+                neurons,
+                at,
+                repair,
+            } => {
+                if neurons.is_empty() {
+                    out.push(format!("{at_path}.neurons"), "[]", "at least one neuron");
+                }
+                for (j, &n) in neurons.iter().enumerate() {
+                    let path = format!("{at_path}.neurons[{j}]");
+                    check_neuron(out, s, &path, n);
+                    if let Some(k) = neurons[..j].iter().position(|&m| m == n) {
+                        out.push(
+                            path,
+                            fmt_neuron(n),
+                            format!("each neuron once (it is also neurons[{k}])"),
+                        );
+                    }
+                }
+                check_after(out, &format!("{at_path}.repair"), *at, *repair);
+            }
+            Fault::RandomCrashes {
+                rate_per_sample,
+                mean_downtime_samples,
+                ..
+            }
+            | Fault::RandomCuts {
+                rate_per_sample,
+                mean_downtime_samples,
+            } => {
+                check_probability(out, &format!("{at_path}.rate_per_sample"), *rate_per_sample);
+                let m = *mean_downtime_samples;
+                if !(m.is_finite() && m > 0.0) {
+                    out.push(
+                        format!("{at_path}.mean_downtime_samples"),
+                        F(m),
+                        "a finite number of samples > 0",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `end` (a recovery or repair) must come after `at` when both count the same thing.
+fn check_after(out: &mut Problems, path: &str, at: When, end: Option<When>) {
+    let Some(end) = end else { return };
+    let later = match (at, end) {
+        (When::Sample(a), When::Sample(e)) | (When::Tick(a), When::Tick(e)) => e > a,
+        _ => true,
+    };
+    if !later {
+        out.push(
+            path,
+            format!("Some({})", fmt_when(end)),
+            format!("a time after at = {}, or None for never", fmt_when(at)),
+        );
+    }
+}
+
+/// Hidden neurons must exist; inputs and outputs are checked by [`validate_shape`]. True when the
+/// reference is fine as far as the scenario can tell.
+fn check_neuron(out: &mut Problems, s: &Scenario, path: &str, n: NeuronRef) -> bool {
+    let hidden = &s.network.hidden;
+    let NeuronRef::Hidden { layer, index } = n else {
+        return true;
+    };
+    if hidden.get(layer).is_some_and(|&w| index < w) {
+        return true;
+    }
+    let accepted = if hidden.is_empty() {
+        "Input(i) or Output(i) (the network has no hidden layers)".to_string()
+    } else {
+        format!(
+            "Hidden(layer: l, index: i) with l < {} and i < the width of layer l (hidden: {:?})",
+            hidden.len(),
+            hidden
+        )
+    };
+    out.push(path, fmt_neuron(n), accepted);
+    false
+}
+
+/// Hidden layers must exist.
+fn check_layer(out: &mut Problems, s: &Scenario, path: &str, l: LayerRef) -> bool {
+    let n = s.network.hidden.len();
+    let LayerRef::Hidden(h) = l else { return true };
+    if h < n {
+        return true;
+    }
+    let accepted = if n == 0 {
+        "Input or Output (the network has no hidden layers)".to_string()
+    } else {
+        format!("Input, Hidden(0) to Hidden({}), or Output", n - 1)
+    };
+    out.push(path, fmt_layer(l), accepted);
+    false
+}
+
+/// The synapse `from → to` (of a `Cut` or a `Between` override, `path` its parent): both neurons must
+/// exist and be distinct, and `to` must be in a layer `from` feeds.
+fn check_synapse(out: &mut Problems, s: &Scenario, path: &str, from: NeuronRef, to: NeuronRef) {
+    let from_ok = check_neuron(out, s, &format!("{path}.from"), from);
+    let to_ok = check_neuron(out, s, &format!("{path}.to"), to);
+    if !(from_ok && to_ok) {
+        return;
+    }
+    if from == to {
+        out.push(
+            format!("{path}.to"),
+            fmt_neuron(to),
+            format!("a neuron other than from = {}", fmt_neuron(from)),
+        );
+        return;
+    }
+    check_order(
+        out,
+        s,
+        path,
+        Ends::Neurons,
+        (neuron_rank(s, from), fmt_neuron(from)),
+        (neuron_rank(s, to), fmt_neuron(to)),
+    );
+}
+
+/// What `check_order` is looking at: two neurons, or two layers.
+#[derive(Clone, Copy, PartialEq)]
+enum Ends {
+    Neurons,
+    Layers,
+}
+
+/// A synapse goes from layer rank `from` to layer rank `to`: to the next layer, or to any later one
+/// with `skip: true`; the output layer feeds only the loss agent. `path` is the parent of the
+/// `from`/`to` fields, which are shown as `from_shown`/`to_shown`.
+fn check_order(
+    out: &mut Problems,
+    s: &Scenario,
+    path: &str,
+    ends: Ends,
+    (from, from_shown): (usize, String),
+    (to, to_shown): (usize, String),
+) {
+    let last = s.network.hidden.len() + 1;
+    let (a, of) = match ends {
+        Ends::Neurons => ("a neuron of ", "'s"),
+        Ends::Layers => ("", ""),
+    };
+    if from == last {
+        let accepted = match ends {
+            Ends::Neurons => "an input or hidden neuron (output neurons feed only the loss agent)",
+            Ends::Layers => "Input or a hidden layer (the output layer feeds only the loss agent)",
+        };
+        out.push(format!("{path}.from"), from_shown, accepted);
+    } else if !s.network.skip && to != from + 1 {
+        out.push(
+            format!("{path}.to"),
+            to_shown,
+            format!(
+                "{a}the layer after from{of}, {} (synapses join consecutive layers when skip: false)",
+                rank_name(s, from + 1)
+            ),
+        );
+    } else if to <= from {
+        let later = if from + 1 == last {
+            "Output".to_string()
+        } else {
+            format!("{} to Output", rank_name(s, from + 1))
+        };
+        out.push(
+            format!("{path}.to"),
+            to_shown,
+            format!(
+                "{a}a layer after from{of}, {later} (synapses run from the input side to the output \
+                 side)"
+            ),
+        );
+    }
+}
+
+/// Position of a layer from the input side: `Input` 0, `Hidden(l)` l + 1, `Output` last.
+fn layer_rank(s: &Scenario, l: LayerRef) -> usize {
+    match l {
+        LayerRef::Input => 0,
+        LayerRef::Hidden(h) => h + 1,
+        LayerRef::Output => s.network.hidden.len() + 1,
+    }
+}
+
+fn neuron_rank(s: &Scenario, n: NeuronRef) -> usize {
+    match n {
+        NeuronRef::Input(_) => 0,
+        NeuronRef::Hidden { layer, .. } => layer + 1,
+        NeuronRef::Output(_) => s.network.hidden.len() + 1,
+    }
+}
+
+/// The layer at `rank`, as written in a `LayerRef`.
+fn rank_name(s: &Scenario, rank: usize) -> String {
+    let n = s.network.hidden.len();
+    fmt_layer(if rank == 0 {
+        LayerRef::Input
+    } else if rank > n {
+        LayerRef::Output
+    } else {
+        LayerRef::Hidden(rank - 1)
+    })
+}
+
+fn fmt_neuron(n: NeuronRef) -> String {
+    match n {
+        NeuronRef::Input(i) => format!("Input({i})"),
+        NeuronRef::Hidden { layer, index } => format!("Hidden(layer: {layer}, index: {index})"),
+        NeuronRef::Output(i) => format!("Output({i})"),
+    }
+}
+
+fn fmt_layer(l: LayerRef) -> String {
+    match l {
+        LayerRef::Input => "Input".to_string(),
+        LayerRef::Hidden(h) => format!("Hidden({h})"),
+        LayerRef::Output => "Output".to_string(),
+    }
+}
+
+fn fmt_when(w: When) -> String {
+    match w {
+        When::Sample(n) => format!("Sample({n})"),
+        When::Tick(t) => format!("Tick({t})"),
+    }
+}
+
+/// Every problem that needs the data's shape: each `Input(i)` and `Output(i)` named by a fault or a
+/// link override must be below `inputs` or `outputs`. Hidden neurons are [`validate`]'s business.
+pub(super) fn validate_shape(s: &Scenario, inputs: usize, outputs: usize) -> Vec<Problem> {
+    let mut out = Problems::default();
+    let mut check = |path: String, n: NeuronRef| {
+        let (i, width, name, unit) = match n {
+            NeuronRef::Input(i) => (i, inputs, "Input", ("feature", "features", "the data has")),
+            NeuronRef::Output(i) => (
+                i,
+                outputs,
+                "Output",
+                ("output", "outputs", "the network has"),
+            ),
+            NeuronRef::Hidden { .. } => return,
+        };
+        if i < width {
+            return;
+        }
+        let (one, many, has) = unit;
+        let accepted = match width {
+            0 => format!("no {name}(i) ({has} no {many})"),
+            1 => format!("{name}(0) ({has} 1 {one})"),
+            w => format!("{name}(0) … {name}({}) ({has} {w} {many})", w - 1),
+        };
+        out.push(path, fmt_neuron(n), accepted);
+    };
+    for (i, o) in s.links.overrides.iter().enumerate() {
+        if let LinkSelector::Between { from, to } = o.link {
+            check(format!("links.overrides[{i}].link.from"), from);
+            check(format!("links.overrides[{i}].link.to"), to);
+        }
+    }
+    for (i, fault) in s.faults.iter().enumerate() {
+        match fault {
+            Fault::Crash { neuron, .. } => check(format!("faults[{i}].neuron"), *neuron),
+            Fault::Cut { from, to, .. } => {
+                check(format!("faults[{i}].from"), *from);
+                check(format!("faults[{i}].to"), *to);
+            }
+            Fault::Partition { neurons, .. } => {
+                for (j, &n) in neurons.iter().enumerate() {
+                    check(format!("faults[{i}].neurons[{j}]"), n);
+                }
+            }
+            Fault::RandomCrashes { .. } | Fault::RandomCuts { .. } => {}
+        }
+    }
+    out.0
 }
 
 fn check_delay(out: &mut Problems, path: &str, delay: Delay) {
@@ -333,7 +831,23 @@ fn check_delay(out: &mut Problems, path: &str, delay: Delay) {
                 out.push(path, &value, too_long);
             }
         }
-        Delay::Exponential { .. } | Delay::LogNormal { .. } => {}
+        Delay::Exponential { mean } => {
+            let value = format!("Exponential(mean: {})", F(mean));
+            if !(mean.is_finite() && mean > 0.0) {
+                out.push(path, value, "a finite mean > 0 ticks");
+            } else if mean > MAX_DELAY as f64 {
+                out.push(path, value, format!("a mean ≤ {MAX_DELAY} ticks"));
+            }
+        }
+        Delay::LogNormal { mu, sigma } => {
+            let value = format!("LogNormal(mu: {}, sigma: {})", F(mu), F(sigma));
+            if !mu.is_finite() {
+                out.push(path, &value, "a finite mu");
+            }
+            if !(sigma.is_finite() && sigma >= 0.0) {
+                out.push(path, &value, "a finite sigma ≥ 0");
+            }
+        }
     }
 }
 
@@ -375,7 +889,7 @@ fn check_expect(out: &mut Problems, expect: &[Expectation]) {
 mod tests {
     use std::path::Path;
 
-    use super::super::{Scenario, ScenarioError};
+    use super::super::{MissingInput, Scenario, ScenarioError};
     use super::*;
 
     const XOR: &str = r#"
@@ -852,12 +1366,8 @@ Scenario(
             "0",
             "an integer ≥ 1",
         );
-        one(
-            &learning("(rule: Attention, in_flight: 4)"),
-            "learning.in_flight",
-            "4",
-            "1 (pipelining is not implemented yet)",
-        );
+        // Pipelining is simulated.
+        assert!(parse(&learning("(rule: Attention, in_flight: 4)")).is_ok());
         for lr in ["0.0", "-0.1", "inf", "NaN"] {
             one(
                 &learning(&format!("(rule: Attention, optimizer: Sgd(lr: {lr}))")),
@@ -947,17 +1457,18 @@ Scenario(
         ] {
             assert!(parse(&extra(ok)).is_ok(), "{ok}");
         }
-        for p_ in ["0.5", "1.0", "0.001"] {
-            one(
-                &extra(&format!("links: (drop_probability: {p_})")),
-                "links.drop_probability",
-                p_,
-                "0.0 (dropped messages are not simulated yet)",
-            );
+        // Drops are simulated (with a timeout).
+        for p_ in ["0.5", "1.0", "0.001", "0.0"] {
+            let t = extra(&format!(
+                "links: (drop_probability: {p_}, wait_timeout: 10)"
+            ));
+            assert!(parse(&t).is_ok(), "{t}");
         }
         for p_ in ["1.5", "-0.1", "NaN", "inf"] {
             one(
-                &extra(&format!("links: (drop_probability: {p_})")),
+                &extra(&format!(
+                    "links: (drop_probability: {p_}, wait_timeout: 10)"
+                )),
                 "links.drop_probability",
                 p_,
                 "a probability in [0, 1]",
@@ -1025,11 +1536,11 @@ Scenario(
                 "learning.optimizer.momentum",
                 "learning.batch_size",
                 "learning.epochs",
-                "learning.in_flight",
                 "learning.engine",
                 "links.forward_delay",
                 "links.attention_delay",
                 "links.drop_probability",
+                "links.wait_timeout",
                 "evaluation.per_epoch",
                 "expect[0].at_least",
             ]
@@ -1055,6 +1566,911 @@ Scenario(
             ]
         );
         assert_eq!(validate(&s), s.validate());
+    }
+
+    /// The scenario of the fault-model brief: every new field at once.
+    const DIGITS_FAULTS: &str = r#"
+Scenario(
+    name: "digits-faults",
+    seed: 11,
+    data: Builtin(name: "digits", test_fraction: 0.2),
+    network: (hidden: [32], activation: Tanh, output: Softmax),
+    learning: (
+        rule: EstimatedAttention(estimator: Ema(decay: 0.9), send: Always),
+        optimizer: Sgd(lr: 0.02), batch_size: 1, epochs: 15, in_flight: 4,
+    ),
+    links: (
+        forward_delay: Exponential(mean: 3.0),
+        attention_delay: Uniform(min: 1, max: 8),
+        drop_probability: 0.05,
+        wait_timeout: 40,
+        missing_input: LastValue,
+    ),
+    faults: [
+        Crash(neuron: Hidden(layer: 0, index: 3), at: Sample(3000), recover: Some(Sample(6000)), lose_state: false),
+        Cut(from: Input(5), to: Hidden(layer: 0, index: 2), at: Sample(1000), repair: None),
+        RandomCrashes(rate_per_sample: 0.0002, mean_downtime_samples: 300),
+    ],
+    expect: [FinalTestAccuracy(at_least: 0.80)],
+)
+"#;
+
+    /// A valid scenario with `links` and `faults` substituted (network `hidden: [4, 3]`).
+    fn faulty(links: &str, faults: &str) -> String {
+        text(
+            DATA,
+            "(hidden: [4, 3], activation: Tanh, output: Softmax)",
+            LEARN,
+            &format!("links: ({links}), faults: [{faults}]"),
+        )
+    }
+
+    /// `faulty` with a wait timeout, so that faults alone are the point.
+    fn fault(f: &str) -> String {
+        faulty("wait_timeout: 10", f)
+    }
+
+    /// An override in a scenario with a wait timeout.
+    fn link_override(o: &str) -> String {
+        faulty(&format!("wait_timeout: 10, overrides: [{o}]"), "")
+    }
+
+    #[test]
+    fn scenario_fault_example_parses_and_validates_clean() {
+        let s = parse(DIGITS_FAULTS).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.validate(), vec![]);
+        // `wait_timeout: 40` is an implicit `Some`.
+        assert_eq!(s.links.wait_timeout, Some(40));
+        assert_eq!(s.links.missing_input, MissingInput::LastValue);
+        assert_eq!(s.links.forward_delay, Delay::Exponential { mean: 3.0 });
+        assert_eq!(s.faults.len(), 3);
+        assert_eq!(
+            s.faults[0],
+            Fault::Crash {
+                neuron: NeuronRef::Hidden { layer: 0, index: 3 },
+                at: When::Sample(3000),
+                recover: Some(When::Sample(6000)),
+                lose_state: false,
+            }
+        );
+        assert_eq!(s.engine(), Engine::Events);
+        // Digits has 64 features and 10 classes.
+        assert_eq!(s.validate_shape(64, 10), vec![]);
+        // It round-trips through the resolved form.
+        let back = parse(&s.to_ron()).unwrap_or_else(|e| panic!("{e}\n{}", s.to_ron()));
+        let mut resolved = s.clone();
+        resolved.learning.engine = Some(Engine::Events);
+        assert_eq!(back, resolved, "{}", s.to_ron());
+    }
+
+    #[test]
+    fn scenario_continuous_delay_rules() {
+        for ok in [
+            "Exponential(mean: 3.0)",
+            "Exponential(mean: 0.001)",
+            "Exponential(mean: 1000000000)",
+            "LogNormal(mu: 1.0, sigma: 0.5)",
+            "LogNormal(mu: -2.0, sigma: 0.0)",
+        ] {
+            let t = extra(&format!(
+                "links: (forward_delay: {ok}, attention_delay: {ok})"
+            ));
+            assert!(parse(&t).is_ok(), "{t}");
+        }
+        for (mean, shown) in [
+            ("0.0", "0.0"),
+            ("-1", "-1.0"),
+            ("inf", "inf"),
+            ("NaN", "NaN"),
+        ] {
+            one(
+                &extra(&format!(
+                    "links: (forward_delay: Exponential(mean: {mean}))"
+                )),
+                "links.forward_delay",
+                &format!("Exponential(mean: {shown})"),
+                "a finite mean > 0 ticks",
+            );
+        }
+        one(
+            &extra("links: (attention_delay: Exponential(mean: 2e9))"),
+            "links.attention_delay",
+            "Exponential(mean: 2000000000.0)",
+            "a mean ≤ 1000000000 ticks",
+        );
+        one(
+            &extra("links: (attention_delay: LogNormal(mu: 1, sigma: -0.5))"),
+            "links.attention_delay",
+            "LogNormal(mu: 1.0, sigma: -0.5)",
+            "a finite sigma ≥ 0",
+        );
+        one(
+            &extra("links: (attention_delay: LogNormal(mu: 0.0, sigma: inf))"),
+            "links.attention_delay",
+            "LogNormal(mu: 0.0, sigma: inf)",
+            "a finite sigma ≥ 0",
+        );
+        one(
+            &extra("links: (forward_delay: LogNormal(mu: NaN, sigma: 1.0))"),
+            "links.forward_delay",
+            "LogNormal(mu: NaN, sigma: 1.0)",
+            "a finite mu",
+        );
+        // Both faults of one delay are reported.
+        let ps = problems(&extra(
+            "links: (forward_delay: LogNormal(mu: -inf, sigma: NaN))",
+        ));
+        assert_eq!(
+            ps,
+            vec![
+                p(
+                    "links.forward_delay",
+                    "LogNormal(mu: -inf, sigma: NaN)",
+                    "a finite mu"
+                ),
+                p(
+                    "links.forward_delay",
+                    "LogNormal(mu: -inf, sigma: NaN)",
+                    "a finite sigma ≥ 0"
+                ),
+            ]
+        );
+        // The integer delays keep their rules.
+        one(
+            &extra("links: (forward_delay: Uniform(min: 5, max: 2))"),
+            "links.forward_delay",
+            "Uniform(min: 5, max: 2)",
+            "min ≤ max (here min 5 > max 2)",
+        );
+    }
+
+    #[test]
+    fn scenario_drop_probability_rules() {
+        let t = extra("links: (drop_probability: 1.5, wait_timeout: 10)");
+        one(
+            &t,
+            "links.drop_probability",
+            "1.5",
+            "a probability in [0, 1]",
+        );
+        for field in ["forward_drop", "attention_drop"] {
+            for (v, shown) in [
+                ("1.5", "1.5"),
+                ("-0.5", "-0.5"),
+                ("NaN", "NaN"),
+                ("Some(2)", "2.0"),
+            ] {
+                one(
+                    &extra(&format!("links: ({field}: {v}, wait_timeout: 10)")),
+                    &format!("links.{field}"),
+                    shown,
+                    "a probability in [0, 1]",
+                );
+            }
+            for v in ["0.0", "1.0", "Some(0.25)", "None"] {
+                let t = extra(&format!("links: ({field}: {v}, wait_timeout: 10)"));
+                assert!(parse(&t).is_ok(), "{t}");
+            }
+        }
+        let s = parse(&extra(
+            "links: (drop_probability: 0.1, attention_drop: 0.0, wait_timeout: 5)",
+        ))
+        .unwrap();
+        assert_eq!(s.links.forward_drop_probability(), 0.1);
+        assert_eq!(s.links.attention_drop_probability(), 0.0);
+    }
+
+    #[test]
+    fn scenario_wait_timeout_rules() {
+        const NEEDED: &str =
+            "Some(ticks) ≥ 1: messages can go missing (drops or faults), so neurons \
+                              need a timeout";
+        // Drops anywhere, or any fault, need a timeout.
+        for links in [
+            "drop_probability: 0.05",
+            "forward_drop: 0.1",
+            "attention_drop: 1.0",
+            "overrides: [(link: Layers(from: Input, to: Hidden(0)), forward_drop: 0.2)]",
+            "overrides: [(link: Layers(from: Hidden(1), to: Output), attention_drop: 0.2)]",
+        ] {
+            one(&faulty(links, ""), "links.wait_timeout", "None", NEEDED);
+            let t = faulty(&format!("{links}, wait_timeout: 1"), "");
+            assert!(parse(&t).is_ok(), "{t}");
+        }
+        one(
+            &faulty(
+                "",
+                "RandomCuts(rate_per_sample: 0.001, mean_downtime_samples: 10)",
+            ),
+            "links.wait_timeout",
+            "None",
+            NEEDED,
+        );
+        // A global probability counts unless both directions override it.
+        one(
+            &faulty("drop_probability: 0.3, forward_drop: 0.0", ""),
+            "links.wait_timeout",
+            "None",
+            NEEDED,
+        );
+        // No drops: no timeout needed.
+        for links in [
+            "",
+            "drop_probability: 0.0, forward_drop: 0.0",
+            "drop_probability: 0.3, forward_drop: 0.0, attention_drop: 0.0",
+            "overrides: [(link: Layers(from: Input, to: Hidden(0)), forward_drop: 0.0)]",
+        ] {
+            let t = faulty(links, "");
+            assert_eq!(parse(&t).map(|s| s.validate()).ok(), Some(vec![]), "{t}");
+        }
+        one(
+            &extra("links: (wait_timeout: 0)"),
+            "links.wait_timeout",
+            "0",
+            "a timeout of 1 to 1000000000 ticks, or None",
+        );
+        one(
+            &extra("links: (wait_timeout: 1000000001)"),
+            "links.wait_timeout",
+            "1000000001",
+            "a timeout of 1 to 1000000000 ticks",
+        );
+        // A timeout without drops or faults is fine (it bounds delays), as is `Some(..)` written out.
+        assert!(parse(&extra("links: (wait_timeout: Some(1000000000))")).is_ok());
+    }
+
+    #[test]
+    fn scenario_estimated_attention_rules() {
+        for rule in [
+            "EstimatedAttention(estimator: LastValue, send: Always)",
+            "EstimatedAttention(estimator: Ema(decay: 0.0), send: EveryK(1))",
+            "EstimatedAttention(estimator: Ema(decay: 0.999), send: Threshold(0.0), step: Greedy)",
+            "EstimatedAttention(estimator: LastValue, send: Threshold(0.5), step: Gradient)",
+        ] {
+            let t = learning(&format!("(rule: {rule})"));
+            assert_eq!(parse(&t).map(|s| s.validate()).ok(), Some(vec![]), "{t}");
+        }
+        for d in ["1.0", "-0.1", "NaN", "inf"] {
+            one(
+                &learning(&format!(
+                    "(rule: EstimatedAttention(estimator: Ema(decay: {d}), send: Always))"
+                )),
+                "learning.rule.estimator.decay",
+                d,
+                "a decay in [0, 1)",
+            );
+        }
+        one(
+            &learning("(rule: EstimatedAttention(estimator: LastValue, send: EveryK(0)))"),
+            "learning.rule.send",
+            "EveryK(0)",
+            "EveryK(k) with k ≥ 1",
+        );
+        for (d, shown) in [
+            ("-0.5", "-0.5"),
+            ("NaN", "NaN"),
+            ("inf", "inf"),
+            ("-1", "-1.0"),
+        ] {
+            one(
+                &learning(&format!(
+                    "(rule: EstimatedAttention(estimator: LastValue, send: Threshold({d})))"
+                )),
+                "learning.rule.send",
+                &format!("Threshold({shown})"),
+                "Threshold(δ) with δ finite, ≥ 0",
+            );
+        }
+        // Both problems at once.
+        let ps = problems(&learning(
+            "(rule: EstimatedAttention(estimator: Ema(decay: 2.0), send: EveryK(0)))",
+        ));
+        let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["learning.rule.estimator.decay", "learning.rule.send"]
+        );
+    }
+
+    #[test]
+    fn scenario_greedy_batches_need_reliable_links() {
+        const ACCEPTED: &str = "1, or reliable links (in_flight: 1, no wait_timeout, no faults): \
+                                greedy neurons hold a whole batch before paying attention";
+        let greedy_rules = [
+            "GreedyAttention",
+            "EstimatedAttention(estimator: LastValue, send: Always, step: Greedy)",
+        ];
+        for rule in greedy_rules {
+            for (learn_extra, rest) in [
+                ("in_flight: 2", ""),
+                ("", "links: (wait_timeout: 5)"),
+                (
+                    "",
+                    "links: (wait_timeout: 5), faults: [Crash(neuron: Input(0), at: Tick(9), recover: None)]",
+                ),
+            ] {
+                let t = text(
+                    DATA,
+                    NET,
+                    &format!("(rule: {rule}, batch_size: 8, {learn_extra})"),
+                    rest,
+                );
+                let ps = problems(&t);
+                assert_eq!(ps, vec![p("learning.batch_size", "8", ACCEPTED)], "{t}");
+                // A batch of 1 is fine.
+                let t = text(
+                    DATA,
+                    NET,
+                    &format!("(rule: {rule}, batch_size: 1, {learn_extra})"),
+                    rest,
+                );
+                assert!(parse(&t).is_ok(), "{t}");
+            }
+            // Reliable links with delays: fine.
+            let t = text(
+                DATA,
+                NET,
+                &format!("(rule: {rule}, batch_size: 8)"),
+                "links: (forward_delay: Exponential(mean: 2.0), attention_delay: Uniform(min: 0, max: 9))",
+            );
+            assert!(parse(&t).is_ok(), "{t}");
+        }
+        // Rules that do not need the norm may batch over unreliable links.
+        for rule in [
+            "Attention",
+            "FeedbackAlignment",
+            "EstimatedAttention(estimator: LastValue, send: Always)",
+        ] {
+            let t = text(
+                DATA,
+                NET,
+                &format!("(rule: {rule}, batch_size: 8, in_flight: 3)"),
+                "links: (drop_probability: 0.1, wait_timeout: 5)",
+            );
+            assert!(parse(&t).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn scenario_dense_engine_simulates_no_messages() {
+        // Each message feature alone, with an explicit dense engine.
+        for (learn, rest, here) in [
+            (
+                "(rule: EstimatedAttention(estimator: LastValue, send: Always), engine: Dense)",
+                "",
+                "rule: EstimatedAttention",
+            ),
+            ("(rule: Attention, in_flight: 2, engine: Dense)", "", "in_flight > 1"),
+            (
+                "(rule: Attention, engine: Dense)",
+                "links: (attention_drop: 0.1, wait_timeout: 3)",
+                "drop probabilities > 0, wait_timeout",
+            ),
+            (
+                "(rule: GreedyAttention, engine: Some(Dense))",
+                "links: (wait_timeout: 3)",
+                "wait_timeout",
+            ),
+            (
+                "(rule: FeedbackAlignment, engine: Dense)",
+                "links: (overrides: [(link: Layers(from: Input, to: Hidden(0)), forward_delay: Constant(3))])",
+                "link overrides",
+            ),
+            (
+                "(rule: Attention, engine: Dense)",
+                "links: (wait_timeout: 3), faults: [RandomCrashes(rate_per_sample: 0.01, mean_downtime_samples: 5)]",
+                "wait_timeout, faults",
+            ),
+        ] {
+            let t = text(DATA, NET, learn, rest);
+            assert_eq!(
+                problems(&t),
+                vec![p(
+                    "learning.engine",
+                    "Some(Dense)",
+                    &format!("Events (the dense engine simulates no messages; here: {here})")
+                )],
+                "{t}"
+            );
+        }
+        // Backprop runs on the dense engine whether or not it is written: the rule is the problem.
+        for learn in ["(rule: Backprop)", "(rule: Backprop, engine: Dense)"] {
+            let t = text(DATA, NET, learn, "links: (wait_timeout: 3)");
+            one(
+                &t,
+                "learning.rule",
+                "Backprop",
+                "rule: Attention is the event simulation of backprop): Backprop runs on the dense \
+                 engine, which simulates no messages (here: wait_timeout)",
+            );
+        }
+        // Delays alone are fine on the dense engine.
+        let t = text(
+            DATA,
+            NET,
+            "(rule: Attention, engine: Dense)",
+            "links: (forward_delay: LogNormal(mu: 1.0, sigma: 1.0))",
+        );
+        assert!(parse(&t).is_ok());
+    }
+
+    #[test]
+    fn scenario_fault_rules() {
+        // Valid faults of every kind.
+        for f in [
+            "Crash(neuron: Hidden(layer: 1, index: 2), at: Sample(5), recover: Some(Sample(6)))",
+            "Crash(neuron: Input(100), at: Tick(5), recover: Some(Sample(1)), lose_state: true)",
+            "Crash(neuron: Output(0), at: Sample(5), recover: None)",
+            "Cut(from: Input(0), to: Hidden(layer: 0, index: 3), at: Tick(0), repair: Some(Tick(1)))",
+            "Cut(from: Hidden(layer: 1, index: 0), to: Output(7), at: Sample(0), repair: None)",
+            "Partition(neurons: [Hidden(layer: 0, index: 0), Hidden(layer: 0, index: 1), Input(3)], at: Sample(10), repair: Some(Sample(20)))",
+            "RandomCrashes(rate_per_sample: 0.0, mean_downtime_samples: 0.5, lose_state: true)",
+            "RandomCrashes(rate_per_sample: 1.0, mean_downtime_samples: 300)",
+            "RandomCuts(rate_per_sample: 0.001, mean_downtime_samples: 1e6)",
+        ] {
+            let t = fault(f);
+            assert_eq!(parse(&t).map(|s| s.validate()).ok(), Some(vec![]), "{t}");
+        }
+        const HIDDEN: &str =
+            "Hidden(layer: l, index: i) with l < 2 and i < the width of layer l (hidden: [4, 3])";
+        for bad in ["Hidden(layer: 2, index: 0)", "Hidden(layer: 1, index: 3)"] {
+            one(
+                &fault(&format!(
+                    "Crash(neuron: {bad}, at: Sample(1), recover: None)"
+                )),
+                "faults[0].neuron",
+                bad,
+                HIDDEN,
+            );
+        }
+        // Recovery and repair come after the fault when both count the same thing.
+        for (at, end) in [("Sample(5)", "Sample(5)"), ("Tick(9)", "Tick(2)")] {
+            one(
+                &fault(&format!(
+                    "Crash(neuron: Input(0), at: {at}, recover: Some({end}))"
+                )),
+                "faults[0].recover",
+                &format!("Some({end})"),
+                &format!("a time after at = {at}, or None for never"),
+            );
+            one(
+                &fault(&format!(
+                    "Partition(neurons: [Input(0)], at: {at}, repair: {end})"
+                )),
+                "faults[0].repair",
+                &format!("Some({end})"),
+                &format!("a time after at = {at}"),
+            );
+        }
+        one(
+            &fault("Cut(from: Input(0), to: Hidden(layer: 0, index: 0), at: Sample(7), repair: Sample(0))"),
+            "faults[0].repair",
+            "Some(Sample(0))",
+            "a time after at = Sample(7)",
+        );
+        // Cut: distinct neurons, a real layer pair.
+        one(
+            &fault("Cut(from: Hidden(layer: 0, index: 1), to: Hidden(layer: 0, index: 1), at: Tick(1), repair: None)"),
+            "faults[0].to",
+            "Hidden(layer: 0, index: 1)",
+            "a neuron other than from = Hidden(layer: 0, index: 1)",
+        );
+        one(
+            &fault("Cut(from: Input(0), to: Hidden(layer: 1, index: 0), at: Tick(1), repair: None)"),
+            "faults[0].to",
+            "Hidden(layer: 1, index: 0)",
+            "a neuron of the layer after from's, Hidden(0) (synapses join consecutive layers when skip: false)",
+        );
+        one(
+            &fault(
+                "Cut(from: Hidden(layer: 1, index: 0), to: Input(0), at: Tick(1), repair: None)",
+            ),
+            "faults[0].to",
+            "Input(0)",
+            "a neuron of the layer after from's, Output",
+        );
+        one(
+            &fault("Cut(from: Output(1), to: Output(0), at: Tick(1), repair: None)"),
+            "faults[0].from",
+            "Output(1)",
+            "an input or hidden neuron (output neurons feed only the loss agent)",
+        );
+        // With skip connections any later layer will do, but not an earlier one.
+        let skip = |f: &str| {
+            text(
+                DATA,
+                "(hidden: [4, 3], activation: Tanh, output: Softmax, skip: true)",
+                LEARN,
+                &format!("links: (wait_timeout: 10), faults: [{f}]"),
+            )
+        };
+        assert!(parse(&skip(
+            "Cut(from: Input(0), to: Output(1), at: Tick(1), repair: None)"
+        ))
+        .is_ok());
+        one(
+            &skip("Cut(from: Hidden(layer: 1, index: 0), to: Hidden(layer: 0, index: 0), at: Tick(1), repair: None)"),
+            "faults[0].to",
+            "Hidden(layer: 0, index: 0)",
+            "a neuron of a layer after from's, Output (synapses run from the input side to the output side)",
+        );
+        // Both ends of a cut are checked.
+        let ps = problems(&fault(
+            "Cut(from: Hidden(layer: 5, index: 0), to: Hidden(layer: 0, index: 9), at: Tick(1), repair: None)",
+        ));
+        assert_eq!(
+            ps,
+            vec![
+                p("faults[0].from", "Hidden(layer: 5, index: 0)", HIDDEN),
+                p("faults[0].to", "Hidden(layer: 0, index: 9)", HIDDEN),
+            ]
+        );
+        // Partition: not empty, each neuron once, each one exists.
+        one(
+            &fault("Partition(neurons: [], at: Tick(1), repair: None)"),
+            "faults[0].neurons",
+            "[]",
+            "at least one neuron",
+        );
+        let ps = problems(&fault(
+            "Partition(neurons: [Input(1), Hidden(layer: 0, index: 4), Input(2), Input(1)], at: Tick(1), repair: None)",
+        ));
+        assert_eq!(
+            ps,
+            vec![
+                p("faults[0].neurons[1]", "Hidden(layer: 0, index: 4)", HIDDEN),
+                p(
+                    "faults[0].neurons[3]",
+                    "Input(1)",
+                    "each neuron once (it is also neurons[0])"
+                ),
+            ]
+        );
+        // Random processes.
+        for kind in ["RandomCrashes", "RandomCuts"] {
+            for (r, shown) in [("1.5", "1.5"), ("-0.1", "-0.1"), ("NaN", "NaN")] {
+                one(
+                    &fault(&format!(
+                        "{kind}(rate_per_sample: {r}, mean_downtime_samples: 5)"
+                    )),
+                    "faults[0].rate_per_sample",
+                    shown,
+                    "a probability in [0, 1]",
+                );
+            }
+            for (m, shown) in [("0", "0.0"), ("-3", "-3.0"), ("inf", "inf"), ("NaN", "NaN")] {
+                one(
+                    &fault(&format!(
+                        "{kind}(rate_per_sample: 0.1, mean_downtime_samples: {m})"
+                    )),
+                    "faults[0].mean_downtime_samples",
+                    shown,
+                    "a finite number of samples > 0",
+                );
+            }
+        }
+        // Without hidden layers.
+        let t = text(
+            DATA,
+            "(hidden: [], activation: Tanh, output: Softmax)",
+            LEARN,
+            "links: (wait_timeout: 10), faults: [Crash(neuron: Hidden(layer: 0, index: 0), at: Tick(1), recover: None)]",
+        );
+        one(
+            &t,
+            "faults[0].neuron",
+            "Hidden(layer: 0, index: 0)",
+            "Input(i) or Output(i) (the network has no hidden layers)",
+        );
+        // The problems of several faults are reported in order.
+        let ps = problems(&fault(
+            "RandomCuts(rate_per_sample: 2, mean_downtime_samples: 1), \
+             Crash(neuron: Hidden(layer: 9, index: 0), at: Tick(1), recover: None)",
+        ));
+        let paths: Vec<&str> = ps.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["faults[0].rate_per_sample", "faults[1].neuron"]);
+    }
+
+    #[test]
+    fn scenario_fault_in_missing_hidden_layer_is_rejected() {
+        // The digits example has one hidden layer of 32.
+        let t = DIGITS_FAULTS.replace(
+            "Crash(neuron: Hidden(layer: 0, index: 3)",
+            "Crash(neuron: Hidden(layer: 3, index: 0)",
+        );
+        one(
+            &t,
+            "faults[0].neuron",
+            "Hidden(layer: 3, index: 0)",
+            "Hidden(layer: l, index: i) with l < 1 and i < the width of layer l (hidden: [32])",
+        );
+    }
+
+    #[test]
+    fn scenario_link_override_rules() {
+        for o in [
+            "(link: Between(from: Input(0), to: Hidden(layer: 0, index: 3)), forward_delay: Constant(5))",
+            "(link: Between(from: Hidden(layer: 1, index: 2), to: Output(0)), attention_drop: 0.5)",
+            "(link: Layers(from: Hidden(0), to: Hidden(1)), forward_delay: Exponential(mean: 2.0), \
+              attention_delay: LogNormal(mu: 0.0, sigma: 1.0), forward_drop: 1.0, attention_drop: 0.0)",
+            "(link: Layers(from: Hidden(1), to: Output))",
+        ] {
+            let t = link_override(o);
+            assert_eq!(parse(&t).map(|s| s.validate()).ok(), Some(vec![]), "{t}");
+        }
+        // Delays and drops of an override are checked like the global ones.
+        let ps = problems(&link_override(
+            "(link: Layers(from: Input, to: Hidden(0)), forward_delay: Uniform(min: 5, max: 2), \
+              attention_delay: Exponential(mean: 0.0), forward_drop: 1.5, attention_drop: -1.0)",
+        ));
+        assert_eq!(
+            ps,
+            vec![
+                p(
+                    "links.overrides[0].forward_delay",
+                    "Uniform(min: 5, max: 2)",
+                    "min ≤ max (here min 5 > max 2)"
+                ),
+                p(
+                    "links.overrides[0].attention_delay",
+                    "Exponential(mean: 0.0)",
+                    "a finite mean > 0 ticks"
+                ),
+                p(
+                    "links.overrides[0].forward_drop",
+                    "1.5",
+                    "a probability in [0, 1]"
+                ),
+                p(
+                    "links.overrides[0].attention_drop",
+                    "-1.0",
+                    "a probability in [0, 1]"
+                ),
+            ]
+        );
+        // Neurons and layers must exist, and the pair must be joined by synapses.
+        one(
+            &link_override("(link: Between(from: Input(0), to: Hidden(layer: 0, index: 4)))"),
+            "links.overrides[0].link.to",
+            "Hidden(layer: 0, index: 4)",
+            "Hidden(layer: l, index: i) with l < 2",
+        );
+        one(
+            &link_override("(link: Between(from: Input(0), to: Input(1)))"),
+            "links.overrides[0].link.to",
+            "Input(1)",
+            "a neuron of the layer after from's, Hidden(0)",
+        );
+        one(
+            &link_override("(link: Layers(from: Hidden(2), to: Output))"),
+            "links.overrides[0].link.from",
+            "Hidden(2)",
+            "Input, Hidden(0) to Hidden(1), or Output",
+        );
+        one(
+            &link_override("(link: Layers(from: Hidden(1), to: Hidden(0)))"),
+            "links.overrides[0].link.to",
+            "Hidden(0)",
+            "the layer after from, Output (synapses join consecutive layers when skip: false)",
+        );
+        one(
+            &link_override("(link: Layers(from: Input, to: Output))"),
+            "links.overrides[0].link.to",
+            "Output",
+            "the layer after from, Hidden(0)",
+        );
+        one(
+            &link_override("(link: Layers(from: Output, to: Output))"),
+            "links.overrides[0].link.from",
+            "Output",
+            "Input or a hidden layer (the output layer feeds only the loss agent)",
+        );
+        // Skip connections join any earlier layer to any later one.
+        let t = text(
+            DATA,
+            "(hidden: [4, 3], activation: Tanh, output: Softmax, skip: true)",
+            LEARN,
+            "links: (overrides: [(link: Layers(from: Input, to: Output), forward_delay: Constant(9))])",
+        );
+        assert!(parse(&t).is_ok(), "{t}");
+        let t = text(
+            DATA,
+            "(hidden: [4, 3], activation: Tanh, output: Softmax, skip: true)",
+            LEARN,
+            "links: (overrides: [(link: Layers(from: Hidden(1), to: Hidden(1)))])",
+        );
+        one(
+            &t,
+            "links.overrides[0].link.to",
+            "Hidden(1)",
+            "a layer after from, Output (synapses",
+        );
+    }
+
+    #[test]
+    fn scenario_shape_rules() {
+        let s = parse(DIGITS_FAULTS).unwrap();
+        let t = DIGITS_FAULTS.replace("Cut(from: Input(5)", "Cut(from: Input(64)");
+        let bad = parse(&t).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bad.validate(), vec![]);
+        assert_eq!(
+            bad.validate_shape(64, 10),
+            vec![p(
+                "faults[1].from",
+                "Input(64)",
+                "Input(0) … Input(63) (the data has 64 features)"
+            )]
+        );
+        let t = DIGITS_FAULTS.replace("Cut(from: Input(5)", "Cut(from: Input(63)");
+        assert_eq!(parse(&t).unwrap().validate_shape(64, 10), vec![]);
+        assert_eq!(s.validate_shape(64, 10), vec![]);
+        // Every input and output reference, in faults and overrides, in field order.
+        let t = text(
+            DATA,
+            NET,
+            LEARN,
+            "links: (wait_timeout: 3, overrides: [\
+                (link: Between(from: Input(2), to: Hidden(layer: 0, index: 0))), \
+                (link: Between(from: Hidden(layer: 0, index: 0), to: Output(1)))]), \
+             faults: [\
+                Crash(neuron: Output(2), at: Tick(1), recover: None), \
+                Cut(from: Input(0), to: Hidden(layer: 0, index: 1), at: Tick(1), repair: None), \
+                Partition(neurons: [Input(1), Hidden(layer: 0, index: 0), Output(5)], at: Tick(1), repair: None), \
+                RandomCuts(rate_per_sample: 0.1, mean_downtime_samples: 3)]",
+        );
+        let s = parse(&t).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.validate_shape(3, 6), vec![]);
+        assert_eq!(
+            s.validate_shape(2, 2),
+            vec![
+                p(
+                    "links.overrides[0].link.from",
+                    "Input(2)",
+                    "Input(0) … Input(1) (the data has 2 features)"
+                ),
+                p(
+                    "faults[0].neuron",
+                    "Output(2)",
+                    "Output(0) … Output(1) (the network has 2 outputs)"
+                ),
+                p(
+                    "faults[2].neurons[2]",
+                    "Output(5)",
+                    "Output(0) … Output(1) (the network has 2 outputs)"
+                ),
+            ]
+        );
+        assert_eq!(
+            s.validate_shape(1, 1),
+            vec![
+                p(
+                    "links.overrides[0].link.from",
+                    "Input(2)",
+                    "Input(0) (the data has 1 feature)"
+                ),
+                p(
+                    "links.overrides[1].link.to",
+                    "Output(1)",
+                    "Output(0) (the network has 1 output)"
+                ),
+                p(
+                    "faults[0].neuron",
+                    "Output(2)",
+                    "Output(0) (the network has 1 output)"
+                ),
+                p(
+                    "faults[2].neurons[0]",
+                    "Input(1)",
+                    "Input(0) (the data has 1 feature)"
+                ),
+                p(
+                    "faults[2].neurons[2]",
+                    "Output(5)",
+                    "Output(0) (the network has 1 output)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn scenario_new_fields_round_trip_through_to_ron() {
+        let t = text(
+            DATA,
+            "(hidden: [4, 3], activation: Relu, output: Softmax)",
+            "(rule: EstimatedAttention(estimator: LastValue, send: Threshold(0.25), step: Greedy), in_flight: 1)",
+            "links: (forward_delay: LogNormal(mu: 0.5, sigma: 0.25), attention_delay: Exponential(mean: 2.5), \
+                drop_probability: 0.01, forward_drop: 0.0, attention_drop: 0.5, wait_timeout: 12, \
+                missing_input: LastValue, overrides: [\
+                    (link: Between(from: Input(0), to: Hidden(layer: 0, index: 1)), forward_delay: Constant(4)), \
+                    (link: Layers(from: Hidden(1), to: Output), attention_drop: 0.0)]), \
+             faults: [\
+                Crash(neuron: Hidden(layer: 1, index: 0), at: Tick(50), recover: Tick(60), lose_state: true), \
+                Partition(neurons: [Input(0), Input(1)], at: Sample(5), repair: None), \
+                RandomCrashes(rate_per_sample: 0.001, mean_downtime_samples: 20, lose_state: true), \
+                RandomCuts(rate_per_sample: 0.002, mean_downtime_samples: 30)], \
+             evaluation: (per_epoch: 2, gradient_alignment: true)",
+        );
+        let s = parse(&t).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.evaluation.gradient_alignment);
+        let ron = s.to_ron();
+        let back = parse(&ron).unwrap_or_else(|e| panic!("{e}\n{ron}"));
+        let mut resolved = s.clone();
+        resolved.learning.engine = Some(Engine::Events);
+        assert_eq!(back, resolved, "{ron}");
+    }
+
+    /// docs/scenarios.md shows actual output: every complete `ron` example there validates clean, and
+    /// every `ron` example followed by an `invalid scenario` block gives exactly that message.
+    #[test]
+    fn scenario_docs_examples_are_actual_output() {
+        let doc = include_str!("../../docs/scenarios.md");
+        let mut blocks: Vec<(&str, String)> = Vec::new();
+        let mut lines = doc.lines();
+        while let Some(line) = lines.next() {
+            if let Some(lang) = line.strip_prefix("```") {
+                let mut body = String::new();
+                for l in lines.by_ref() {
+                    if l.starts_with("```") {
+                        break;
+                    }
+                    body.push_str(l);
+                    body.push('\n');
+                }
+                blocks.push((lang, body));
+            }
+        }
+        let (mut valid, mut invalid) = (0, 0);
+        for (i, (lang, body)) in blocks.iter().enumerate() {
+            if *lang != "ron" {
+                continue;
+            }
+            let expected = blocks
+                .get(i + 1)
+                .filter(|(l, b)| *l == "text" && b.contains(": invalid scenario:"));
+            match expected {
+                Some((_, expected)) => {
+                    let path = expected.split(": invalid scenario:").next().unwrap();
+                    let e = Scenario::parse(body, Path::new(path))
+                        .map(|s| format!("valid: {s:?}"))
+                        .unwrap_or_else(|e| e.to_string());
+                    assert_eq!(e, expected.trim_end(), "{body}");
+                    invalid += 1;
+                }
+                None => {
+                    let s = Scenario::parse(body, Path::new("doc.ron"))
+                        .unwrap_or_else(|e| panic!("{e}\n{body}"));
+                    assert_eq!(s.validate_shape(64, 10), vec![], "{body}");
+                    valid += 1;
+                }
+            }
+        }
+        assert_eq!((valid, invalid), (3, 3));
+        // The shape example.
+        let shown = blocks
+            .iter()
+            .find(|(l, b)| *l == "text" && b.starts_with("faults[0].from = Input(64)"))
+            .expect("the validate_shape example");
+        let mut s = parse(DIGITS_FAULTS).unwrap();
+        s.faults = vec![
+            Fault::Cut {
+                from: NeuronRef::Input(64),
+                to: NeuronRef::Hidden { layer: 0, index: 0 },
+                at: When::Sample(0),
+                repair: None,
+            },
+            Fault::Crash {
+                neuron: NeuronRef::Output(10),
+                at: When::Sample(0),
+                recover: None,
+                lose_state: false,
+            },
+        ];
+        let got: Vec<String> = s
+            .validate_shape(64, 10)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(got.join("\n"), shown.1.trim_end());
     }
 
     #[test]

@@ -106,7 +106,12 @@ fn final_params(s: &Scenario) -> Params {
     setup.train(&mut neuragent::trainer::Unobserved).unwrap().1
 }
 
-fn assert_engines_agree(case: &Case, event_rule: &str, dense_rule: &str, lr: f64) {
+fn assert_engines_agree(
+    case: &Case,
+    event_rule: &str,
+    dense_rule: &str,
+    lr: f64,
+) -> Result<(), TestCaseError> {
     assert_engines_agree_with(case, event_rule, dense_rule, lr, "")
 }
 
@@ -116,22 +121,22 @@ fn assert_engines_agree_with(
     dense_rule: &str,
     lr: f64,
     links_extra: &str,
-) {
+) -> Result<(), TestCaseError> {
     let events = final_params(&build_with(case, event_rule, "Events", lr, links_extra));
     let dense = final_params(&build(case, dense_rule, "Dense", lr));
     let initial = Setup::new(&build(case, dense_rule, "Dense", lr))
         .unwrap()
         .params;
     let moved = initial.max_relative_difference(&dense);
-    assert!(
-        moved.is_finite() && moved > 1e-6,
-        "training must move the weights for the comparison to mean anything"
-    );
+    prop_assert!(moved.is_finite(), "training diverged for {case:?}");
+    // A network that cannot move (e.g. dead ReLUs behind a width-1 layer) says nothing: skip it.
+    prop_assume!(moved > 1e-6);
     let diff = events.max_relative_difference(&dense);
-    assert!(
+    prop_assert!(
         diff <= 1e-9,
         "{event_rule} on events vs {dense_rule} on dense differ by {diff:e} for {case:?}"
     );
+    Ok(())
 }
 
 proptest! {
@@ -139,17 +144,17 @@ proptest! {
 
     #[test]
     fn attention_on_events_equals_backprop_on_dense(case in case()) {
-        assert_engines_agree(&case, "Attention", "Backprop", 0.05);
+        assert_engines_agree(&case, "Attention", "Backprop", 0.05)?;
     }
 
     #[test]
     fn greedy_attention_engines_agree(case in case()) {
-        assert_engines_agree(&case, "GreedyAttention", "GreedyAttention", 0.02);
+        assert_engines_agree(&case, "GreedyAttention", "GreedyAttention", 0.02)?;
     }
 
     #[test]
     fn feedback_alignment_engines_agree(case in case()) {
-        assert_engines_agree(&case, "FeedbackAlignment", "FeedbackAlignment", 0.05);
+        assert_engines_agree(&case, "FeedbackAlignment", "FeedbackAlignment", 0.05)?;
     }
 
     /// With a wait timeout that never expires the engine keeps per-synapse inboxes (the unreliable-link
@@ -158,14 +163,14 @@ proptest! {
     #[test]
     fn the_unreliable_link_path_equals_backprop_when_nothing_goes_missing(case in case()) {
         let timeout = "wait_timeout: 1000";
-        assert_engines_agree_with(&case, "Attention", "Backprop", 0.05, timeout);
+        assert_engines_agree_with(&case, "Attention", "Backprop", 0.05, timeout)?;
         assert_engines_agree_with(
             &case,
             "EstimatedAttention(estimator: Ema(decay: 0.5), send: Always)",
             "Backprop",
             0.05,
             timeout,
-        );
+        )?;
         if case.batch_size == 1 {
             assert_engines_agree_with(
                 &case,
@@ -173,7 +178,7 @@ proptest! {
                 "GreedyAttention",
                 0.02,
                 timeout,
-            );
+            )?;
         }
     }
 }
