@@ -128,9 +128,9 @@ fn assert_engines_agree_with(
         .unwrap()
         .params;
     let moved = initial.max_relative_difference(&dense);
-    prop_assert!(moved.is_finite(), "training diverged for {case:?}");
-    // A network that cannot move (e.g. dead ReLUs behind a width-1 layer) says nothing: skip it.
-    prop_assume!(moved > 1e-6);
+    // A reference run that diverges, or a network that cannot move (dead ReLUs behind a width-1
+    // layer), says nothing about the engines: skip it. A diverging event run alone still fails below.
+    prop_assume!(moved.is_finite() && moved > 1e-6);
     let diff = events.max_relative_difference(&dense);
     prop_assert!(
         diff <= 1e-9,
