@@ -51,7 +51,7 @@ pub use faults::FaultError;
 pub use links::LinkError;
 
 use faults::{FaultAction, Faults};
-use links::{dropped, Links};
+use links::Links;
 use scheduler::{Action, Scheduler};
 
 /// Why the event engine could not be set up.
@@ -103,6 +103,27 @@ enum Phase {
     Fired,
     /// Done with the sample: credited, sat it out, or gave up.
     Done,
+}
+
+/// A neuron's view of one wave (forward inputs, or attention) of one sample: messages whose fate is
+/// still unknown, messages that will arrive, and the first and last arrival.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wave {
+    unaccounted: u32,
+    arrived: u32,
+    first: u64,
+    last: u64,
+}
+
+impl Wave {
+    fn new(expected: u32) -> Wave {
+        Wave {
+            unaccounted: expected,
+            arrived: 0,
+            first: u64::MAX,
+            last: 0,
+        }
+    }
 }
 
 /// Per-sample bookkeeping of a slot, including the loss agent's state for the sample.
@@ -177,6 +198,9 @@ pub struct EventEngine<'a> {
     updates_applied: Vec<u64>,
     /// First incoming synapse of each neuron whose source is not an input (attention goes only there).
     attention_start: Vec<usize>,
+    /// Per neuron, its outgoing synapses counted by target layer: `out_layers[out_layer_start[i]..]`.
+    out_layers: Vec<(u16, u32)>,
+    out_layer_start: Vec<usize>,
     /// Per (slot, neuron), flattened as `slot * neurons + neuron`.
     phase: Vec<Phase>,
     scheduled: Vec<u64>,
@@ -184,14 +208,8 @@ pub struct EventEngine<'a> {
     x: Vec<f64>,
     demand: Vec<f64>,
     attention: Vec<f64>,
-    forward_unaccounted: Vec<u32>,
-    forward_arrived: Vec<u32>,
-    forward_first: Vec<u64>,
-    forward_last: Vec<u64>,
-    attention_unaccounted: Vec<u32>,
-    attention_arrived: Vec<u32>,
-    attention_first: Vec<u64>,
-    attention_last: Vec<u64>,
+    forward: Vec<Wave>,
+    backward: Vec<Wave>,
     updates_at_fire: Vec<u64>,
     /// Per (slot, synapse), only with unreliable links: arrival tick (`u64::MAX`: never) and value of
     /// the forward message (after firing: the value used) and of the attention message (NaN: not
@@ -277,6 +295,19 @@ impl<'a> EventEngine<'a> {
                     + topology.sources()[range.clone()].partition_point(|&i| topology.is_input(i))
             })
             .collect();
+        let mut out_layers = Vec::new();
+        let mut out_layer_start = vec![0];
+        for i in 0..n {
+            for &e in topology.outgoing(i) {
+                let layer = topology.layer_of(topology.target(e)) as u16;
+                let own = out_layers.len() > out_layer_start[i];
+                match out_layers.last_mut() {
+                    Some((l, count)) if own && *l == layer => *count += 1,
+                    _ => out_layers.push((layer, 1)),
+                }
+            }
+            out_layer_start.push(out_layers.len());
+        }
         let links = Links::new(&settings.links, topology)?;
         let faults = Faults::new(&settings.faults, topology, streams.stream(Purpose::Faults))?;
         let estimation = settings.estimation.map(|config| EstimationState {
@@ -300,20 +331,16 @@ impl<'a> EventEngine<'a> {
             held: vec![0; n * settings.batch_size],
             updates_applied: vec![0; n],
             attention_start,
+            out_layers,
+            out_layer_start,
             phase: vec![Phase::Done; slots * n],
             scheduled: vec![u64::MAX; slots * n],
             z: vec![0.0; slots * n],
             x: vec![0.0; slots * n],
             demand: vec![0.0; slots * n],
             attention: vec![0.0; slots * n],
-            forward_unaccounted: vec![0; slots * n],
-            forward_arrived: vec![0; slots * n],
-            forward_first: vec![0; slots * n],
-            forward_last: vec![0; slots * n],
-            attention_unaccounted: vec![0; slots * n],
-            attention_arrived: vec![0; slots * n],
-            attention_first: vec![0; slots * n],
-            attention_last: vec![0; slots * n],
+            forward: vec![Wave::default(); slots * n],
+            backward: vec![Wave::default(); slots * n],
             updates_at_fire: vec![0; slots * n],
             input_arrival: vec![u64::MAX; per_edge],
             input_value: vec![0.0; per_edge],
@@ -430,18 +457,12 @@ impl<'a> EventEngine<'a> {
             let k = base + j;
             self.phase[k] = Phase::Waiting;
             self.scheduled[k] = u64::MAX;
-            self.forward_unaccounted[k] = t.incoming(j).len() as u32;
-            self.forward_arrived[k] = 0;
-            self.forward_first[k] = u64::MAX;
-            self.forward_last[k] = 0;
-            self.attention_unaccounted[k] = if t.is_output(j) {
+            self.forward[k] = Wave::new(t.incoming(j).len() as u32);
+            self.backward[k] = Wave::new(if t.is_output(j) {
                 1
             } else {
                 t.outgoing(j).len() as u32
-            };
-            self.attention_arrived[k] = 0;
-            self.attention_first[k] = u64::MAX;
-            self.attention_last[k] = 0;
+            });
             self.attention[k] = 0.0;
         }
         let info = &mut self.slots[slot];
@@ -462,11 +483,10 @@ impl<'a> EventEngine<'a> {
         let features = data.features(schedule.sample(position));
         for (i, &value) in t.inputs().zip(features) {
             self.x[base + i] = value;
-            let up = self.down[i] == 0;
-            for &e in t.outgoing(i) {
-                if up {
-                    self.send_forward(e, slot, value);
-                } else {
+            if self.down[i] == 0 {
+                self.send_forward_from(i, slot, value);
+            } else {
+                for &e in t.outgoing(i) {
                     self.forward_missing(e, slot);
                 }
             }
@@ -551,18 +571,92 @@ impl<'a> EventEngine<'a> {
 
     // ----- forward wave ---------------------------------------------------------------------
 
+    /// Sends neuron `i`'s `value` over all its outgoing synapses for the sample in `slot`.
+    ///
+    /// The common case — one link class without drops, nothing cut, nobody down — takes a tight loop
+    /// that only draws the delay and updates the receiver; message counts are added per layer at once.
+    #[inline]
+    fn send_forward_from(&mut self, i: usize, slot: usize, value: f64) {
+        let t = self.topology;
+        let Some(delay) = self
+            .links
+            .plain_forward()
+            .filter(|_| self.neurons_down == 0)
+        else {
+            for &e in t.outgoing(i) {
+                self.send_forward(e, slot, value);
+            }
+            return;
+        };
+        let delay = delay.clone();
+        let n = t.neurons();
+        let (m, reliable) = (t.synapses(), self.reliable);
+        if reliable {
+            // Every message arrives and nobody fires early: count down and fire at the last arrival.
+            for &e in t.outgoing(i) {
+                let j = t.target(e);
+                let arrival = self.now + delay.sample(&mut self.forward_rng);
+                let k = slot * n + j;
+                let wave = &mut self.forward[k];
+                wave.unaccounted -= 1;
+                wave.arrived += 1;
+                wave.last = wave.last.max(arrival);
+                if wave.unaccounted == 0 {
+                    let last = wave.last;
+                    self.scheduled[k] = last;
+                    self.schedule(last, Action::Fire, j, slot);
+                }
+            }
+            self.count_sent_forward(i);
+            return;
+        }
+        for &e in t.outgoing(i) {
+            let j = t.target(e);
+            let arrival = self.now + delay.sample(&mut self.forward_rng);
+            let k = slot * n + j;
+            let wave = &mut self.forward[k];
+            wave.unaccounted -= 1;
+            if self.phase[k] != Phase::Waiting {
+                self.note_late(arrival, Kind::Forward, t.layer_of(j));
+                continue;
+            }
+            wave.arrived += 1;
+            let first = wave.first;
+            wave.first = first.min(arrival);
+            wave.last = wave.last.max(arrival);
+            let replan = arrival < first || wave.unaccounted == 0;
+            if !reliable {
+                self.input_arrival[slot * m + e] = arrival;
+                self.input_value[slot * m + e] = value;
+            }
+            if replan {
+                self.forward_progress(j, slot);
+            }
+        }
+        self.count_sent_forward(i);
+    }
+
+    /// Counts neuron `i`'s forward messages as sent and delivered, per target layer.
+    #[inline]
+    fn count_sent_forward(&mut self, i: usize) {
+        for &(layer, count) in
+            &self.out_layers[self.out_layer_start[i]..self.out_layer_start[i + 1]]
+        {
+            let counts = self.messages.at(Kind::Forward, layer as usize);
+            counts.sent += count as u64;
+            counts.delivered += count as u64;
+        }
+    }
+
     /// Sends `value` over synapse `e` for the sample in `slot`: drawn dropped, or delivered at a
     /// drawn arrival tick.
-    #[inline]
     fn send_forward(&mut self, e: usize, slot: usize, value: f64) {
         let t = self.topology;
         let j = t.target(e);
         let layer = t.layer_of(j);
         self.messages.at(Kind::Forward, layer).sent += 1;
         let class = self.links.synapse(e);
-        if self.links.is_cut(e)
-            || self.down[j] > 0
-            || dropped(class.forward_drop, &mut self.drop_rng)
+        if self.links.is_cut(e) || self.down[j] > 0 || class.forward_drop.drops(&mut self.drop_rng)
         {
             self.messages.at(Kind::Forward, layer).dropped += 1;
             self.forward_missing(e, slot);
@@ -571,7 +665,7 @@ impl<'a> EventEngine<'a> {
         let arrival = self.now + class.forward_delay.sample(&mut self.forward_rng);
         self.messages.at(Kind::Forward, layer).delivered += 1;
         let k = slot * t.neurons() + j;
-        self.forward_unaccounted[k] -= 1;
+        self.forward[k].unaccounted -= 1;
         if self.phase[k] != Phase::Waiting {
             self.note_late(arrival, Kind::Forward, layer);
             return;
@@ -581,10 +675,14 @@ impl<'a> EventEngine<'a> {
             self.input_arrival[q] = arrival;
             self.input_value[q] = value;
         }
-        self.forward_arrived[k] += 1;
-        self.forward_first[k] = self.forward_first[k].min(arrival);
-        self.forward_last[k] = self.forward_last[k].max(arrival);
-        self.forward_progress(j, slot);
+        self.forward[k].arrived += 1;
+        let first = self.forward[k].first;
+        self.forward[k].first = first.min(arrival);
+        self.forward[k].last = self.forward[k].last.max(arrival);
+        // The planned firing time only moves when the first arrival does or the wave is complete.
+        if arrival < first || self.forward[k].unaccounted == 0 {
+            self.forward_progress(j, slot);
+        }
     }
 
     /// No forward message will come over synapse `e` for `slot`.
@@ -595,7 +693,7 @@ impl<'a> EventEngine<'a> {
             self.input_arrival[slot * t.synapses() + e] = u64::MAX;
         }
         let k = slot * t.neurons() + j;
-        self.forward_unaccounted[k] -= 1;
+        self.forward[k].unaccounted -= 1;
         self.forward_progress(j, slot);
     }
 
@@ -605,19 +703,19 @@ impl<'a> EventEngine<'a> {
         if self.phase[k] != Phase::Waiting {
             return;
         }
-        let (unaccounted, arrived) = (self.forward_unaccounted[k], self.forward_arrived[k]);
+        let (unaccounted, arrived) = (self.forward[k].unaccounted, self.forward[k].arrived);
         if unaccounted == 0 && arrived == 0 {
             self.sit_out(j, slot);
             return;
         }
         let deadline = if arrived > 0 {
-            self.forward_first[k].saturating_add(self.timeout)
+            self.forward[k].first.saturating_add(self.timeout)
         } else {
             u64::MAX
         };
         let expected = self.topology.incoming(j).len() as u32;
         let candidate = if unaccounted == 0 && arrived == expected {
-            self.forward_last[k].min(deadline)
+            self.forward[k].last.min(deadline)
         } else {
             deadline
         };
@@ -670,7 +768,7 @@ impl<'a> EventEngine<'a> {
             let layer = t.layer_of(j);
             self.messages.at(Kind::Loss, layer).sent += 1;
             let class = self.links.loss();
-            if dropped(class.forward_drop, &mut self.drop_rng) {
+            if class.forward_drop.drops(&mut self.drop_rng) {
                 self.messages.at(Kind::Loss, layer).dropped += 1;
                 self.loss_missing(slot, o);
             } else {
@@ -681,9 +779,7 @@ impl<'a> EventEngine<'a> {
         } else {
             let x = self.settings.activation.apply(z);
             self.x[k] = x;
-            for &e in t.outgoing(j) {
-                self.send_forward(e, slot, x);
-            }
+            self.send_forward_from(j, slot, x);
         }
         // Attention may have arrived before the neuron fired (its downstream timed out on it).
         self.backward_progress(j, slot);
@@ -810,7 +906,7 @@ impl<'a> EventEngine<'a> {
         for (o, j) in outputs.enumerate() {
             self.messages.at(Kind::Loss, layer).sent += 1;
             let class = self.links.loss();
-            if self.down[j] > 0 || dropped(class.attention_drop, &mut self.drop_rng) {
+            if self.down[j] > 0 || class.attention_drop.drops(&mut self.drop_rng) {
                 self.messages.at(Kind::Loss, layer).dropped += 1;
                 self.demand_missing(j, slot);
                 continue;
@@ -818,22 +914,22 @@ impl<'a> EventEngine<'a> {
             let arrival = self.now + class.attention_delay.sample(&mut self.attention_rng);
             self.messages.at(Kind::Loss, layer).delivered += 1;
             let k = base + j;
-            self.attention_unaccounted[k] -= 1;
+            self.backward[k].unaccounted -= 1;
             if self.phase[k] != Phase::Fired {
                 self.note_late(arrival, Kind::Loss, layer);
                 continue;
             }
             self.demand[k] = self.loss_demands[o];
-            self.attention_arrived[k] += 1;
-            self.attention_first[k] = self.attention_first[k].min(arrival);
-            self.attention_last[k] = self.attention_last[k].max(arrival);
+            self.backward[k].arrived += 1;
+            self.backward[k].first = self.backward[k].first.min(arrival);
+            self.backward[k].last = self.backward[k].last.max(arrival);
             self.backward_progress(j, slot);
         }
     }
 
     fn demand_missing(&mut self, j: usize, slot: usize) {
         let k = slot * self.topology.neurons() + j;
-        self.attention_unaccounted[k] -= 1;
+        self.backward[k].unaccounted -= 1;
         self.backward_progress(j, slot);
     }
 
@@ -846,13 +942,13 @@ impl<'a> EventEngine<'a> {
         if self.phase[k] != Phase::Fired {
             return;
         }
-        let (unaccounted, arrived) = (self.attention_unaccounted[k], self.attention_arrived[k]);
+        let (unaccounted, arrived) = (self.backward[k].unaccounted, self.backward[k].arrived);
         if unaccounted == 0 && arrived == 0 {
             self.give_up(i, slot);
             return;
         }
         let deadline = if arrived > 0 {
-            self.attention_first[k].saturating_add(self.timeout)
+            self.backward[k].first.saturating_add(self.timeout)
         } else {
             u64::MAX
         };
@@ -862,7 +958,7 @@ impl<'a> EventEngine<'a> {
             t.outgoing(i).len() as u32
         };
         let candidate = if unaccounted == 0 && arrived == expected {
-            self.attention_last[k].min(deadline)
+            self.backward[k].last.min(deadline)
         } else {
             deadline
         };
@@ -891,7 +987,7 @@ impl<'a> EventEngine<'a> {
             self.attention_arrival[slot * t.synapses() + e] = u64::MAX;
         }
         let k = slot * t.neurons() + i;
-        self.attention_unaccounted[k] -= 1;
+        self.backward[k].unaccounted -= 1;
         self.backward_progress(i, slot);
     }
 
@@ -902,7 +998,7 @@ impl<'a> EventEngine<'a> {
         let t = self.topology;
         let i = t.source(e);
         let k = slot * t.neurons() + i;
-        self.attention_unaccounted[k] -= 1;
+        self.backward[k].unaccounted -= 1;
         if self.phase[k] == Phase::Done {
             if value.is_some() {
                 self.note_late(arrival, Kind::Attention, t.layer_of(t.target(e)));
@@ -924,10 +1020,13 @@ impl<'a> EventEngine<'a> {
             self.attention_arrival[q] = arrival;
             self.attention_value[q] = value.unwrap_or(f64::NAN);
         }
-        self.attention_arrived[k] += 1;
-        self.attention_first[k] = self.attention_first[k].min(arrival);
-        self.attention_last[k] = self.attention_last[k].max(arrival);
-        self.backward_progress(i, slot);
+        self.backward[k].arrived += 1;
+        let first = self.backward[k].first;
+        self.backward[k].first = first.min(arrival);
+        self.backward[k].last = self.backward[k].last.max(arrival);
+        if arrival < first || self.backward[k].unaccounted == 0 {
+            self.backward_progress(i, slot);
+        }
     }
 
     /// The attention neuron `j` has for `slot` now: with unreliable links, on-time messages, and
@@ -1062,6 +1161,41 @@ impl<'a> EventEngine<'a> {
             None => true,
         };
         let layer = t.layer_of(j);
+        if self.reliable && self.estimation.is_none() {
+            if let Some(delay) = self
+                .links
+                .plain_attention()
+                .filter(|_| self.neurons_down == 0)
+            {
+                // Every message arrives: add it to the receiver's sum and count down.
+                let delay = delay.clone();
+                let n = t.neurons();
+                let count = range.len() as u64;
+                for e in range {
+                    let coef = match &self.feedback {
+                        Some(fb) => fb[e],
+                        None => self.params.weights[e],
+                    };
+                    let i = t.source(e);
+                    let arrival = self.now + delay.sample(&mut self.attention_rng);
+                    let k = slot * n + i;
+                    self.attention[k] += coef * d;
+                    let wave = &mut self.backward[k];
+                    wave.unaccounted -= 1;
+                    wave.arrived += 1;
+                    wave.last = wave.last.max(arrival);
+                    if wave.unaccounted == 0 && self.phase[k] == Phase::Fired {
+                        let last = wave.last;
+                        self.scheduled[k] = last;
+                        self.schedule(last, Action::Credit, i, slot);
+                    }
+                }
+                let counts = self.messages.at(Kind::Attention, layer);
+                counts.sent += count;
+                counts.delivered += count;
+                return;
+            }
+        }
         for e in range {
             let coef = match &self.feedback {
                 Some(fb) => fb[e],
@@ -1094,7 +1228,7 @@ impl<'a> EventEngine<'a> {
             let i = t.source(e);
             if self.links.is_cut(e)
                 || self.down[i] > 0
-                || dropped(class.attention_drop, &mut self.drop_rng)
+                || class.attention_drop.drops(&mut self.drop_rng)
             {
                 self.messages.at(Kind::Attention, layer).dropped += 1;
                 self.attention_missing(e, slot);

@@ -371,29 +371,7 @@ impl Setup {
                 &self.feedback,
             )),
             Engine::Events => {
-                let estimation = match s.learning.rule {
-                    RuleSpec::EstimatedAttention {
-                        estimator, send, ..
-                    } => Some(Estimation { estimator, send }),
-                    _ => None,
-                };
-                let mut engine = EventEngine::new(
-                    &self.topology,
-                    rule.as_ref(),
-                    EventSettings {
-                        activation: s.network.activation,
-                        output: s.network.output,
-                        sgd: self.sgd(),
-                        batch_size: s.learning.batch_size,
-                        in_flight: s.learning.in_flight,
-                        links: s.links.clone(),
-                        faults: s.faults.clone(),
-                        estimation,
-                    },
-                    &self.params,
-                    &self.feedback,
-                    &self.streams,
-                )?;
+                let mut engine = self.event_engine(rule.as_ref())?;
                 if let Some(trace) = trace {
                     engine.trace_to(trace);
                 }
@@ -406,6 +384,37 @@ impl Setup {
         };
         let report = trainer.train(&self.dataset.train, &self.schedule, observer);
         Ok((report, trainer.params()))
+    }
+
+    /// The event engine of this setup with `rule`, ready to train on [`Setup::schedule`].
+    pub fn event_engine<'r>(
+        &'r self,
+        rule: &'r dyn crate::rule::LearningRule,
+    ) -> Result<EventEngine<'r>, RunError> {
+        let s = &self.scenario;
+        let estimation = match s.learning.rule {
+            RuleSpec::EstimatedAttention {
+                estimator, send, ..
+            } => Some(Estimation { estimator, send }),
+            _ => None,
+        };
+        Ok(EventEngine::new(
+            &self.topology,
+            rule,
+            EventSettings {
+                activation: s.network.activation,
+                output: s.network.output,
+                sgd: self.sgd(),
+                batch_size: s.learning.batch_size,
+                in_flight: s.learning.in_flight,
+                links: s.links.clone(),
+                faults: s.faults.clone(),
+                estimation,
+            },
+            &self.params,
+            &self.feedback,
+            &self.streams,
+        )?)
     }
 
     /// Trains without a trace; see [`Setup::train_traced`].

@@ -53,6 +53,16 @@ impl Schedule {
         }
     }
 
+    /// Keeps only the first `len` positions (for benches and experiments on a prefix); the run is
+    /// observed at the remaining checkpoints and at `len`.
+    pub fn truncate(&mut self, len: usize) {
+        let len = len.min(self.order.len());
+        self.order.truncate(len);
+        self.batch_len.truncate(len);
+        self.checkpoints.retain(|&c| c < len);
+        self.checkpoints.push(len);
+    }
+
     /// Total number of training samples.
     pub fn len(&self) -> usize {
         self.order.len()

@@ -1,7 +1,7 @@
 //! The link model: delay and drop settings per synapse (global settings with per-link overrides),
 //! and which synapses are cut.
 
-use rand::Rng as _;
+use rand::RngCore as _;
 
 use super::delay::DelaySampler;
 use crate::rng::Rng;
@@ -28,8 +28,8 @@ pub enum LinkError {
 pub(crate) struct LinkClass {
     pub forward_delay: DelaySampler,
     pub attention_delay: DelaySampler,
-    pub forward_drop: f64,
-    pub attention_drop: f64,
+    pub forward_drop: DropChance,
+    pub attention_drop: DropChance,
 }
 
 /// Per-synapse link settings and state.
@@ -40,6 +40,8 @@ pub(crate) struct Links {
     class_of: Vec<u16>,
     /// How many active cuts each synapse is under.
     cuts: Vec<u16>,
+    /// Synapses under at least one cut.
+    cut_synapses: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -132,8 +134,8 @@ impl Links {
             .map(|s| LinkClass {
                 forward_delay: DelaySampler::new(s.forward_delay),
                 attention_delay: DelaySampler::new(s.attention_delay),
-                forward_drop: s.forward_drop,
-                attention_drop: s.attention_drop,
+                forward_drop: DropChance::new(s.forward_drop),
+                attention_drop: DropChance::new(s.attention_drop),
             })
             .collect();
         // The loss agent's links follow the global settings.
@@ -142,6 +144,7 @@ impl Links {
             classes,
             class_of: per_synapse,
             cuts: vec![0; topology.synapses()],
+            cut_synapses: 0,
         })
     }
 
@@ -166,16 +169,67 @@ impl Links {
     /// Cuts synapse `e` (cuts nest: a synapse cut twice needs two repairs).
     pub fn cut(&mut self, e: usize) {
         self.cuts[e] += 1;
+        if self.cuts[e] == 1 {
+            self.cut_synapses += 1;
+        }
     }
 
     /// Repairs one cut of synapse `e`.
     pub fn repair(&mut self, e: usize) {
+        if self.cuts[e] == 1 {
+            self.cut_synapses -= 1;
+        }
         self.cuts[e] = self.cuts[e].saturating_sub(1);
+    }
+
+    /// The forward delay of every synapse when forward messages can only be delayed: one link class
+    /// for all synapses, no forward drops, nothing cut. `None` otherwise.
+    #[inline]
+    pub fn plain_forward(&self) -> Option<&DelaySampler> {
+        let class = &self.classes[0];
+        (self.classes.len() == 2 && self.cut_synapses == 0 && !class.forward_drop.possible())
+            .then_some(&class.forward_delay)
+    }
+
+    /// [`Links::plain_forward`] for attention messages.
+    #[inline]
+    pub fn plain_attention(&self) -> Option<&DelaySampler> {
+        let class = &self.classes[0];
+        (self.classes.len() == 2 && self.cut_synapses == 0 && !class.attention_drop.possible())
+            .then_some(&class.attention_delay)
     }
 }
 
-/// Draws whether a message is dropped; draws nothing when the probability is 0.
-#[inline]
-pub(crate) fn dropped(probability: f64, rng: &mut Rng) -> bool {
-    probability > 0.0 && rng.random::<f64>() < probability
+/// A drop probability as an integer threshold: a message is dropped when a uniform `u64` falls
+/// below it, which avoids a float conversion per message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct DropChance {
+    probability: f64,
+    threshold: u64,
+}
+
+impl DropChance {
+    pub fn new(probability: f64) -> Self {
+        let threshold = if probability >= 1.0 {
+            u64::MAX
+        } else {
+            (probability.max(0.0) * 2f64.powi(64)) as u64
+        };
+        DropChance {
+            probability,
+            threshold,
+        }
+    }
+
+    /// Whether a message can be dropped at all.
+    #[inline]
+    pub fn possible(&self) -> bool {
+        self.probability > 0.0
+    }
+
+    /// Draws whether a message is dropped; draws nothing when the probability is 0.
+    #[inline]
+    pub fn drops(&self, rng: &mut Rng) -> bool {
+        self.probability > 0.0 && (self.probability >= 1.0 || rng.next_u64() < self.threshold)
+    }
 }
