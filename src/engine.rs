@@ -186,11 +186,16 @@ pub struct EventEngine<'a> {
     settings: EventSettings,
     params: Params,
     /// Attention weights per synapse when the rule uses fixed random feedback.
-    feedback: Option<Vec<f64>>,
+    feedback: Option<&'a [f64]>,
+    /// Momentum per synapse (empty without momentum).
     velocity: Vec<f64>,
     bias_velocity: Vec<f64>,
-    /// Per synapse / per neuron: sum of `d x` (resp. `d`) over the samples credited in this batch.
+    /// Per synapse / per neuron: sum of `d x` (resp. `d`) over the samples credited in this batch
+    /// (the synapse part is empty when neurons step directly, see `direct`).
     gradient: Vec<f64>,
+    /// Whether neurons step as soon as they learn from a sample (batch 1, no momentum, a rule without
+    /// gradient norm): the same arithmetic without a gradient buffer.
+    direct: bool,
     bias_gradient: Vec<f64>,
     /// Per neuron: samples credited in the current batch, and (for norm-based rules) their slots.
     credited: Vec<u32>,
@@ -270,15 +275,15 @@ impl std::fmt::Debug for EventEngine<'_> {
 }
 
 impl<'a> EventEngine<'a> {
-    /// An engine starting from `params`. `feedback` holds one fixed weight per synapse, used when the
-    /// rule pays attention through fixed random weights. Delays, drops and faults draw from their
-    /// own streams.
+    /// An engine starting from `params`. `feedback` holds one fixed weight per synapse, used (and
+    /// required) only when the rule pays attention through fixed random weights. Delays, drops and
+    /// faults draw from their own streams.
     pub fn new(
         topology: &'a Topology,
         rule: &'a dyn LearningRule,
         settings: EventSettings,
-        params: &Params,
-        feedback: &[f64],
+        params: Params,
+        feedback: &'a [f64],
         streams: &Streams,
     ) -> Result<Self, EngineError> {
         let n = topology.neurons();
@@ -292,13 +297,14 @@ impl<'a> EventEngine<'a> {
             .map(|j| {
                 let range = topology.incoming(j);
                 range.start
-                    + topology.sources()[range.clone()].partition_point(|&i| topology.is_input(i))
+                    + topology.sources()[range.clone()]
+                        .partition_point(|&i| topology.is_input(i as usize))
             })
             .collect();
         let mut out_layers = Vec::new();
         let mut out_layer_start = vec![0];
         for i in 0..n {
-            for &e in topology.outgoing(i) {
+            for e in topology.outgoing(i) {
                 let layer = topology.layer_of(topology.target(e)) as u16;
                 let own = out_layers.len() > out_layer_start[i];
                 match out_layers.last_mut() {
@@ -308,6 +314,8 @@ impl<'a> EventEngine<'a> {
             }
             out_layer_start.push(out_layers.len());
         }
+        let direct =
+            settings.batch_size == 1 && settings.sgd.momentum == 0.0 && !rule.needs_gradient_norm();
         let links = Links::new(&settings.links, topology)?;
         let faults = Faults::new(&settings.faults, topology, streams.stream(Purpose::Faults))?;
         let estimation = settings.estimation.map(|config| EstimationState {
@@ -321,12 +329,13 @@ impl<'a> EventEngine<'a> {
         Ok(EventEngine {
             topology,
             rule,
-            params: params.clone(),
-            feedback: (rule.feedback() == Feedback::FixedRandom).then(|| feedback.to_vec()),
-            velocity: vec![0.0; m],
+            params,
+            feedback: (rule.feedback() == Feedback::FixedRandom).then_some(feedback),
+            velocity: vec![0.0; if settings.sgd.momentum == 0.0 { 0 } else { m }],
             bias_velocity: vec![0.0; n],
-            gradient: vec![0.0; m],
+            gradient: vec![0.0; if direct { 0 } else { m }],
             bias_gradient: vec![0.0; n],
+            direct,
             credited: vec![0; n],
             held: vec![0; n * settings.batch_size],
             updates_applied: vec![0; n],
@@ -461,7 +470,7 @@ impl<'a> EventEngine<'a> {
             self.backward[k] = Wave::new(if t.is_output(j) {
                 1
             } else {
-                t.outgoing(j).len() as u32
+                t.out_degree(j) as u32
             });
             self.attention[k] = 0.0;
         }
@@ -486,7 +495,7 @@ impl<'a> EventEngine<'a> {
             if self.down[i] == 0 {
                 self.send_forward_from(i, slot, value);
             } else {
-                for &e in t.outgoing(i) {
+                for e in t.outgoing(i) {
                     self.forward_missing(e, slot);
                 }
             }
@@ -561,8 +570,12 @@ impl<'a> EventEngine<'a> {
                 }
             }
             self.params.biases[j] = 0.0;
-            self.velocity[range.clone()].fill(0.0);
-            self.gradient[range].fill(0.0);
+            if !self.velocity.is_empty() {
+                self.velocity[range.clone()].fill(0.0);
+            }
+            if !self.gradient.is_empty() {
+                self.gradient[range].fill(0.0);
+            }
             self.bias_velocity[j] = 0.0;
             self.bias_gradient[j] = 0.0;
             self.credited[j] = 0;
@@ -583,7 +596,7 @@ impl<'a> EventEngine<'a> {
             .plain_forward()
             .filter(|_| self.neurons_down == 0)
         else {
-            for &e in t.outgoing(i) {
+            for e in t.outgoing(i) {
                 self.send_forward(e, slot, value);
             }
             return;
@@ -593,7 +606,7 @@ impl<'a> EventEngine<'a> {
         let (m, reliable) = (t.synapses(), self.reliable);
         if reliable {
             // Every message arrives and nobody fires early: count down and fire at the last arrival.
-            for &e in t.outgoing(i) {
+            for e in t.outgoing(i) {
                 let j = t.target(e);
                 let arrival = self.now + delay.sample(&mut self.forward_rng);
                 let k = slot * n + j;
@@ -610,7 +623,7 @@ impl<'a> EventEngine<'a> {
             self.count_sent_forward(i);
             return;
         }
-        for &e in t.outgoing(i) {
+        for e in t.outgoing(i) {
             let j = t.target(e);
             let arrival = self.now + delay.sample(&mut self.forward_rng);
             let k = slot * n + j;
@@ -795,7 +808,7 @@ impl<'a> EventEngine<'a> {
         if t.is_output(j) {
             self.loss_missing(slot, j - t.outputs().start);
         } else {
-            for &e in t.outgoing(j) {
+            for e in t.outgoing(j) {
                 self.forward_missing(e, slot);
             }
         }
@@ -955,7 +968,7 @@ impl<'a> EventEngine<'a> {
         let expected = if t.is_output(i) {
             1
         } else {
-            t.outgoing(i).len() as u32
+            t.out_degree(i) as u32
         };
         let candidate = if unaccounted == 0 && arrived == expected {
             self.backward[k].last.min(deadline)
@@ -1038,7 +1051,7 @@ impl<'a> EventEngine<'a> {
             return self.attention[k];
         }
         let mut sum = 0.0;
-        for &e in t.outgoing(j) {
+        for e in t.outgoing(j) {
             let q = slot * t.synapses() + e;
             let arrival = self.attention_arrival[q];
             let on_time = arrival <= self.now;
@@ -1089,6 +1102,13 @@ impl<'a> EventEngine<'a> {
             }
             return;
         }
+        if self.direct {
+            self.pay_attention(j, slot, 1.0);
+            self.step_directly(j, slot);
+            self.phase[k] = Phase::Done;
+            self.finish(slot);
+            return;
+        }
         self.accumulate(j, slot);
         let scales = if self.rule.needs_gradient_norm() {
             self.rule.scales(self.gradient_norm(j, 1))
@@ -1122,6 +1142,32 @@ impl<'a> EventEngine<'a> {
             }
         }
         self.bias_gradient[j] += d;
+    }
+
+    /// Neuron `j` steps on sample `slot` alone: `w ← w + lr·(d x)`, the arithmetic of a batch of one.
+    #[inline]
+    fn step_directly(&mut self, j: usize, slot: usize) {
+        let t = self.topology;
+        let base = slot * t.neurons();
+        let d = self.demand[base + j];
+        let lr = self.settings.sgd.lr;
+        if self.reliable {
+            for e in t.incoming(j) {
+                self.params.weights[e] += lr * (d * self.x[base + t.source(e)]);
+            }
+        } else {
+            let edges = slot * t.synapses();
+            for e in t.incoming(j) {
+                self.params.weights[e] += lr * (d * self.input_value[edges + e]);
+            }
+        }
+        self.params.biases[j] += lr * d;
+        self.updates_applied[j] += 1;
+    }
+
+    /// The parameters, consuming the engine.
+    pub fn into_params(self) -> Params {
+        self.params
     }
 
     /// Norm of neuron `j`'s mean gradient over `len` samples.
@@ -1266,9 +1312,14 @@ impl<'a> EventEngine<'a> {
         let range = self.topology.incoming(j);
         let inv = 1.0 / len as f64;
         let sgd = self.settings.sgd;
+        let velocity = if self.velocity.is_empty() {
+            &mut []
+        } else {
+            &mut self.velocity[range.clone()]
+        };
         sgd.apply(
             &mut self.params.weights[range.clone()],
-            &mut self.velocity[range.clone()],
+            velocity,
             &self.gradient[range.clone()],
             scales.weights * inv,
         );

@@ -11,7 +11,7 @@ use crate::dense::DenseTrainer;
 use crate::engine::{EngineError, Estimation, EventEngine, EventSettings};
 use crate::evaluate::{Evaluator, Scores};
 use crate::rng::{Purpose, Streams};
-use crate::rule::Sgd;
+use crate::rule::{Feedback, Sgd};
 use crate::scenario::{Engine, Expectation, OptimizerSpec, OutputKind, RuleSpec, Scenario};
 use crate::topology::{Params, Topology, TopologyError};
 use crate::trainer::{
@@ -294,7 +294,8 @@ pub struct Setup {
     pub topology: Topology,
     /// Initial parameters (init stream).
     pub params: Params,
-    /// Fixed random feedback weights, one per synapse (feedback stream).
+    /// Fixed random feedback weights, one per synapse (feedback stream); empty unless the rule pays
+    /// attention through them.
     pub feedback: Vec<f64>,
     /// The training schedule (order stream).
     pub schedule: Schedule,
@@ -323,7 +324,11 @@ impl Setup {
             &streams,
         )?;
         let params = Params::init(&topology, &mut streams.stream(Purpose::Init));
-        let feedback = Params::init(&topology, &mut streams.stream(Purpose::Feedback)).weights;
+        let feedback = if scenario.learning.rule.build().feedback() == Feedback::FixedRandom {
+            Params::init(&topology, &mut streams.stream(Purpose::Feedback)).weights
+        } else {
+            Vec::new()
+        };
         let learning = &scenario.learning;
         let schedule = Schedule::new(
             dataset.train.len(),
@@ -357,6 +362,17 @@ impl Setup {
         observer: &mut dyn Observer,
         trace: Option<Box<dyn std::io::Write + '_>>,
     ) -> Result<(TrainReport, Params), RunError> {
+        self.train_from(self.params.clone(), observer, trace)
+    }
+
+    /// [`Setup::train_traced`] starting from `params` (which the event engine takes over rather
+    /// than copying).
+    pub fn train_from(
+        &self,
+        params: Params,
+        observer: &mut dyn Observer,
+        trace: Option<Box<dyn std::io::Write + '_>>,
+    ) -> Result<(TrainReport, Params), RunError> {
         let s = &self.scenario;
         let rule = s.learning.rule.build();
         let mut trainer: Box<dyn Trainer + '_> = match s.engine() {
@@ -367,11 +383,11 @@ impl Setup {
                 s.network.output,
                 self.sgd(),
                 s.learning.batch_size,
-                &self.params,
+                &params,
                 &self.feedback,
             )),
             Engine::Events => {
-                let mut engine = self.event_engine(rule.as_ref())?;
+                let mut engine = self.event_engine_from(rule.as_ref(), params)?;
                 if let Some(trace) = trace {
                     engine.trace_to(trace);
                 }
@@ -379,7 +395,7 @@ impl Setup {
                 if let Some(e) = engine.take_trace_error() {
                     return Err(RunError::Trace(e));
                 }
-                return Ok((report, engine.params()));
+                return Ok((report, engine.into_params()));
             }
         };
         let report = trainer.train(&self.dataset.train, &self.schedule, observer);
@@ -390,6 +406,15 @@ impl Setup {
     pub fn event_engine<'r>(
         &'r self,
         rule: &'r dyn crate::rule::LearningRule,
+    ) -> Result<EventEngine<'r>, RunError> {
+        self.event_engine_from(rule, self.params.clone())
+    }
+
+    /// [`Setup::event_engine`] starting from `params`.
+    pub fn event_engine_from<'r>(
+        &'r self,
+        rule: &'r dyn crate::rule::LearningRule,
+        params: Params,
     ) -> Result<EventEngine<'r>, RunError> {
         let s = &self.scenario;
         let estimation = match s.learning.rule {
@@ -411,7 +436,7 @@ impl Setup {
                 faults: s.faults.clone(),
                 estimation,
             },
-            &self.params,
+            params,
             &self.feedback,
             &self.streams,
         )?)
@@ -484,7 +509,10 @@ pub fn run_traced(
     trace: Option<Box<dyn std::io::Write + '_>>,
 ) -> Result<RunResult, RunError> {
     let started = Instant::now();
-    let setup = Setup::new(scenario)?;
+    let mut setup = Setup::new(scenario)?;
+    // The engine takes the initial weights over instead of copying them (one copy less of the
+    // largest state).
+    let initial_params = std::mem::replace(&mut setup.params, Params::empty());
     let s = &setup.scenario;
     let layers = setup.topology.layers().len();
     let mut recorder = Recorder {
@@ -496,7 +524,7 @@ pub fn run_traced(
                 s.network.activation,
                 s.network.output,
                 &setup.dataset.train,
-                &setup.params,
+                &initial_params,
             )
         }),
         train_len: setup.dataset.train.len().max(1) as f64,
@@ -507,7 +535,7 @@ pub fn run_traced(
         samples_seen: 0,
         sim_ticks: 0,
         train_loss: None,
-        params: &setup.params,
+        params: &initial_params,
         messages: &no_messages,
         staleness: Staleness::default(),
         neurons_down: 0,
@@ -516,7 +544,7 @@ pub fn run_traced(
         initial.alignment = vec![None; layers - 1];
     }
     recorder.metrics.push(initial);
-    let (report, params) = setup.train_traced(&mut recorder, trace)?;
+    let (report, params) = setup.train_from(initial_params, &mut recorder, trace)?;
     let metrics = recorder.metrics;
     let last = metrics
         .last()

@@ -38,17 +38,17 @@ pub enum TopologyError {
     Cyclic(usize),
 }
 
-/// The network graph and its flat, engine-friendly form.
+/// The network in its flat, engine-friendly form: 12 bytes per synapse (source, target, and its place
+/// in its source's outgoing list), built and checked as a `petgraph` graph.
 #[derive(Clone, Debug)]
 pub struct Topology {
-    graph: DiGraph<Role, ()>,
     layers: Vec<Range<usize>>,
     layer_of: Vec<usize>,
-    edge_source: Vec<usize>,
-    edge_target: Vec<usize>,
+    edge_source: Vec<u32>,
+    edge_target: Vec<u32>,
     in_start: Vec<usize>,
     out_start: Vec<usize>,
-    out_edges: Vec<usize>,
+    out_edges: Vec<u32>,
 }
 
 impl Topology {
@@ -123,7 +123,8 @@ impl Topology {
         Topology::from_graph(graph, layers)
     }
 
-    /// Compiles a graph whose nodes are numbered layer by layer. Fails if the graph has a cycle.
+    /// Compiles a graph whose nodes are numbered layer by layer. Fails if the graph has a cycle. The
+    /// graph is dropped: [`Topology::graph`] rebuilds one on demand.
     fn from_graph(
         graph: DiGraph<Role, ()>,
         layers: Vec<Range<usize>>,
@@ -138,23 +139,25 @@ impl Topology {
                 layer_of[j] = l;
             }
         }
-        let mut edges: Vec<(usize, usize)> = graph
+        let mut edges: Vec<(u32, u32)> = graph
             .raw_edges()
             .iter()
-            .map(|e| (e.target().index(), e.source().index()))
+            .map(|e| (e.target().index() as u32, e.source().index() as u32))
             .collect();
+        drop(graph);
         edges.sort_unstable();
         edges.dedup();
-        let edge_target: Vec<usize> = edges.iter().map(|&(j, _)| j).collect();
-        let edge_source: Vec<usize> = edges.iter().map(|&(_, i)| i).collect();
+        let edge_target: Vec<u32> = edges.iter().map(|&(j, _)| j).collect();
+        let edge_source: Vec<u32> = edges.iter().map(|&(_, i)| i).collect();
+        drop(edges);
 
         let mut in_start = vec![0; n + 1];
         for &j in &edge_target {
-            in_start[j + 1] += 1;
+            in_start[j as usize + 1] += 1;
         }
         let mut out_start = vec![0; n + 1];
         for &i in &edge_source {
-            out_start[i + 1] += 1;
+            out_start[i as usize + 1] += 1;
         }
         for k in 0..n {
             in_start[k + 1] += in_start[k];
@@ -162,13 +165,12 @@ impl Topology {
         }
         // Edges are sorted by target, so pushing them in order keeps each source's list sorted by target.
         let mut fill = out_start.clone();
-        let mut out_edges = vec![0; edges.len()];
+        let mut out_edges = vec![0; edge_source.len()];
         for (e, &i) in edge_source.iter().enumerate() {
-            out_edges[fill[i]] = e;
-            fill[i] += 1;
+            out_edges[fill[i as usize]] = e as u32;
+            fill[i as usize] += 1;
         }
         Ok(Topology {
-            graph,
             layers,
             layer_of,
             edge_source,
@@ -179,9 +181,21 @@ impl Topology {
         })
     }
 
-    /// The network as a petgraph graph (node index = neuron id).
-    pub fn graph(&self) -> &DiGraph<Role, ()> {
-        &self.graph
+    /// The network as a petgraph graph (node index = neuron id, edges in synapse order), rebuilt from
+    /// the flat form: `O(neurons + synapses)`.
+    pub fn graph(&self) -> DiGraph<Role, usize> {
+        let mut graph = DiGraph::with_capacity(self.neurons(), self.synapses());
+        for j in 0..self.neurons() {
+            graph.add_node(self.role(j));
+        }
+        for e in 0..self.synapses() {
+            graph.add_edge(
+                NodeIndex::new(self.source(e)),
+                NodeIndex::new(self.target(e)),
+                e,
+            );
+        }
+        graph
     }
 
     /// Number of neurons, inputs included.
@@ -226,7 +240,18 @@ impl Topology {
 
     /// The role of neuron `j`.
     pub fn role(&self, j: usize) -> Role {
-        self.graph[NodeIndex::new(j)]
+        let layer = self.layer_of[j];
+        let index = j - self.layers[layer].start;
+        if layer == 0 {
+            Role::Input(index)
+        } else if layer == self.layers.len() - 1 {
+            Role::Output(index)
+        } else {
+            Role::Hidden {
+                layer: layer - 1,
+                index,
+            }
+        }
     }
 
     /// Ids of the synapses into `j` (contiguous: `j` owns exactly these weights).
@@ -235,18 +260,29 @@ impl Topology {
     }
 
     /// Ids of the synapses out of `i`, sorted by target.
-    pub fn outgoing(&self, i: usize) -> &[usize] {
-        &self.out_edges[self.out_start[i]..self.out_start[i + 1]]
+    #[inline]
+    pub fn outgoing(&self, i: usize) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.out_edges[self.out_start[i]..self.out_start[i + 1]]
+            .iter()
+            .map(|&e| e as usize)
+    }
+
+    /// Number of synapses out of `i`.
+    #[inline]
+    pub fn out_degree(&self, i: usize) -> usize {
+        self.out_start[i + 1] - self.out_start[i]
     }
 
     /// Source neuron of synapse `e`.
+    #[inline]
     pub fn source(&self, e: usize) -> usize {
-        self.edge_source[e]
+        self.edge_source[e] as usize
     }
 
     /// Target neuron of synapse `e`.
+    #[inline]
     pub fn target(&self, e: usize) -> usize {
-        self.edge_target[e]
+        self.edge_target[e] as usize
     }
 
     /// The id of a neuron reference, if the network has that neuron.
@@ -257,7 +293,8 @@ impl Topology {
             NeuronRef::Hidden { layer, index } => (layer + 1, index),
             NeuronRef::Output(i) => (self.layers.len() - 1, i),
         };
-        if layer == 0 && matches!(r, NeuronRef::Hidden { .. }) || layer >= self.layers.len() {
+        let last = self.layers.len() - 1;
+        if matches!(r, NeuronRef::Hidden { .. }) && layer >= last {
             return None;
         }
         let range = &self.layers[layer];
@@ -279,13 +316,13 @@ impl Topology {
     pub fn synapse(&self, i: usize, j: usize) -> Option<usize> {
         let range = self.incoming(j);
         self.edge_source[range.clone()]
-            .binary_search(&i)
+            .binary_search(&(i as u32))
             .ok()
             .map(|k| range.start + k)
     }
 
     /// Sources of all synapses, indexed by synapse id.
-    pub fn sources(&self) -> &[usize] {
+    pub fn sources(&self) -> &[u32] {
         &self.edge_source
     }
 }
@@ -382,7 +419,7 @@ mod tests {
                 assert_eq!(t.target(e), j);
                 assert!(t.layer_of(t.source(e)) < t.layer_of(j));
             }
-            for &e in t.outgoing(j) {
+            for e in t.outgoing(j) {
                 assert_eq!(t.source(e), j);
             }
         }
@@ -423,10 +460,31 @@ mod tests {
                     assert!(!t.incoming(j).is_empty(), "neuron {j} has no input");
                 }
                 if !t.is_output(j) {
-                    assert!(!t.outgoing(j).is_empty(), "neuron {j} has no output");
+                    assert!(t.out_degree(j) > 0, "neuron {j} has no output");
                 }
             }
         }
+    }
+
+    #[test]
+    fn neuron_references_resolve_only_inside_the_network() {
+        use crate::scenario::NeuronRef;
+        let t = Topology::build(
+            &spec(vec![3, 2], Connectivity::Dense, false),
+            4,
+            2,
+            &Streams::new(1),
+        )
+        .unwrap();
+        assert_eq!(t.neuron(NeuronRef::Input(3)), Some(3));
+        assert_eq!(t.neuron(NeuronRef::Input(4)), None);
+        assert_eq!(t.neuron(NeuronRef::Hidden { layer: 1, index: 1 }), Some(8));
+        assert_eq!(t.neuron(NeuronRef::Hidden { layer: 1, index: 2 }), None);
+        assert_eq!(t.neuron(NeuronRef::Hidden { layer: 2, index: 0 }), None);
+        assert_eq!(t.neuron(NeuronRef::Output(1)), Some(10));
+        let g = t.graph();
+        assert_eq!(g.edge_count(), t.synapses());
+        assert_eq!(g[petgraph::graph::NodeIndex::new(8)], t.role(8));
     }
 
     #[test]
