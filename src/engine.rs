@@ -379,7 +379,7 @@ impl<'a> EventEngine<'a> {
             attention_rng: streams.stream(Purpose::AttentionDelay),
             drop_rng: streams.stream(Purpose::Drops),
             messages: MessageStats::new(topology.layers().len()),
-            late: BinaryHeap::new(),
+            late: BinaryHeap::with_capacity(if reliable { 0 } else { 1024 }),
             staleness: Staleness::default(),
             samples_without_loss: 0,
             trace: None,
@@ -1395,6 +1395,14 @@ impl Trainer for EventEngine<'_> {
             }
             if self.completed >= schedule.len() {
                 break;
+            }
+            // Late messages that have arrived need no tracking (so this heap stays small).
+            while self
+                .late
+                .peek()
+                .is_some_and(|Reverse((arrival, ..))| *arrival <= self.now)
+            {
+                self.late.pop();
             }
             let Some(event) = self.queue.pop() else { break };
             let (j, slot) = (event.neuron as usize, event.slot as usize);

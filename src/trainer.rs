@@ -59,6 +59,19 @@ impl Schedule {
         let len = len.min(self.order.len());
         self.order.truncate(len);
         self.batch_len.truncate(len);
+        // A batch cut in two ends at `len`.
+        if let Some(&last) = self.batch_len.last() {
+            let last = last as usize;
+            let start = (0..len)
+                .rev()
+                .take_while(|&p| self.batch_len[p] as usize == last)
+                .count()
+                % last.max(1);
+            let cut = if start == 0 { last } else { start };
+            for p in len - cut..len {
+                self.batch_len[p] = cut as u32;
+            }
+        }
         self.checkpoints.retain(|&c| c < len);
         self.checkpoints.push(len);
     }
@@ -307,5 +320,18 @@ mod tests {
         let lens: Vec<usize> = (0..10).map(|p| s.batch_len(p)).collect();
         assert_eq!(lens, vec![4, 4, 4, 4, 4, 4, 4, 4, 2, 2]);
         assert_eq!(s.checkpoints(), &[5, 10, 15, 20, 25, 30]);
+    }
+
+    #[test]
+    fn truncating_cuts_the_last_batch_short() {
+        let mut rng = Streams::new(3).stream(Purpose::Order);
+        let mut s = Schedule::new(10, 3, 4, 1, &mut rng);
+        s.truncate(14);
+        let lens: Vec<usize> = (0..14).map(|p| s.batch_len(p)).collect();
+        assert_eq!(lens, vec![4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 4, 4, 4, 4]);
+        s.truncate(13);
+        let lens: Vec<usize> = (10..13).map(|p| s.batch_len(p)).collect();
+        assert_eq!(lens, vec![3, 3, 3]);
+        assert_eq!(s.checkpoints(), &[10, 13]);
     }
 }
