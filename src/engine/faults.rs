@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp};
 
+use super::{EventEngine, Phase};
 use crate::rng::Rng;
 use crate::scenario::{Fault, NeuronRef, When};
 use crate::topology::Topology;
@@ -302,5 +303,88 @@ impl Faults {
     /// The faults stream, for re-initializing neurons that lose their state.
     pub fn rng(&mut self) -> &mut Rng {
         &mut self.rng
+    }
+}
+
+/// What faults do to the engine.
+impl EventEngine<'_> {
+    pub(super) fn apply_fault(&mut self, action: FaultAction) {
+        match action {
+            FaultAction::Crash { neuron } => self.crash(neuron),
+            FaultAction::Recover { neuron, lose_state } => self.recover(neuron, lose_state),
+            FaultAction::Cut { group } => {
+                for k in 0..self.faults.group(group).len() {
+                    let e = self.faults.group(group)[k];
+                    self.links.cut(e);
+                }
+                self.trace("cut", None, None);
+            }
+            FaultAction::Repair { group } => {
+                for k in 0..self.faults.group(group).len() {
+                    let e = self.faults.group(group)[k];
+                    self.links.repair(e);
+                }
+                self.trace("repair", None, None);
+            }
+        }
+    }
+
+    /// Neuron `j` goes down: it drops every sample it was working on.
+    pub(super) fn crash(&mut self, j: usize) {
+        self.down[j] += 1;
+        if self.down[j] > 1 {
+            return;
+        }
+        self.neurons_down += 1;
+        self.down_since[j] = self.now;
+        self.trace("crash", Some(j), None);
+        if self.topology.is_input(j) {
+            return;
+        }
+        let n = self.topology.neurons();
+        for slot in 0..self.slots.len() {
+            if !self.in_use[slot] {
+                continue;
+            }
+            match self.phase[slot * n + j] {
+                Phase::Waiting => self.sit_out(j, slot),
+                Phase::Fired => self.give_up(j, slot),
+                Phase::Done => {}
+            }
+        }
+    }
+
+    /// Neuron `j` comes back, re-initialized if `lose_state`.
+    pub(super) fn recover(&mut self, j: usize, lose_state: bool) {
+        if self.down[j] == 0 {
+            return;
+        }
+        self.down[j] -= 1;
+        if self.down[j] > 0 {
+            return;
+        }
+        self.neurons_down -= 1;
+        self.crashed_neuron_ticks += self.now - self.down_since[j];
+        self.trace("recover", Some(j), None);
+        if lose_state {
+            let range = self.topology.incoming(j);
+            if !range.is_empty() {
+                let limit = (3.0 / range.len() as f64).sqrt();
+                let rng = self.faults.rng();
+                for w in &mut self.params.weights[range.clone()] {
+                    *w = rand::Rng::random_range(rng, -limit..limit);
+                }
+            }
+            self.params.biases[j] = 0.0;
+            if !self.velocity.is_empty() {
+                self.velocity[range.clone()].fill(0.0);
+            }
+            if !self.gradient.is_empty() {
+                self.gradient[range].fill(0.0);
+            }
+            self.bias_velocity[j] = 0.0;
+            self.bias_gradient[j] = 0.0;
+            self.credited[j] = 0;
+        }
     }
 }
