@@ -6,10 +6,13 @@
 # Each side runs RUNS times (default 5), alternating, and the table shows medians of:
 #   - process wall: the whole process from exec to exit, measured here. For neuragent that is the
 #     complete `neuragent run` (loading, training, evaluation, writing the run folder); for PyTorch it
-#     includes starting Python and importing torch (seconds), so it is not the fair figure for PyTorch.
+#     includes starting Python and importing torch (seconds), so it is not the fair figure for PyTorch;
+#   - process CPU: user + system seconds of that process (bash's `time`), less sensitive than wall
+#     time to other work on the machine;
 #   - in-job wall: neuragent's `wall_seconds` from summary.json (training and evaluation) and the
 #     script's `wall_seconds` (loading, training and evaluation, torch import excluded); PyTorch's
 #     training loop alone (`train_seconds`) is shown too.
+# Per-run values follow the table.
 # The headline ratio is neuragent's process wall over PyTorch's in-job wall: the whole neuragent
 # process must be faster than PyTorch's job without its import.
 #
@@ -42,48 +45,49 @@ trap 'exit 130' INT TERM
 cargo build --release --quiet
 bin="target/release/neuragent"
 
-now() { date +%s.%N; }
-elapsed() { "$PYTHON" -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.4f}")' "$1" "$2"; }
+# bash's `time` keyword: the child's wall seconds, then its CPU seconds (user + system).
+TIMEFORMAT='%3R %3U %3S'
+times_of() { read -r real user sys <"$1" && "$PYTHON" -c 'import sys; r, u, s = map(float, sys.argv[1:]); print(f"{r}\t{u + s:.3f}")' "$real" "$user" "$sys"; }
 json_field() { "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 : >"$tmp/neuragent.tsv"
 : >"$tmp/pytorch.tsv"
 for i in $(seq 1 "$RUNS"); do
     out="$tmp/run-$i"
-    t0="$(now)"
     rc=0
-    "$bin" run "$SCENARIO" --out "$out" --force >"$tmp/neuragent-$i.log" 2>&1 || rc=$?
-    t1="$(now)"
+    { time "$bin" run "$SCENARIO" --out "$out" --force >"$tmp/neuragent-$i.log" 2>&1 || rc=$?; } 2>"$tmp/time"
     if [[ ! -f "$out/summary.json" ]]; then
         echo "neuragent run $i failed (exit $rc):" >&2
         cat "$tmp/neuragent-$i.log" >&2
         exit 1
     fi
     [[ $rc -eq 0 ]] || echo "note: neuragent run $i exited $rc (an expectation failed)" >&2
-    printf '%s\t%s\t%s\n' "$(elapsed "$t0" "$t1")" \
+    printf '%s\t%s\t%s\n' "$(times_of "$tmp/time")" \
         "$(json_field "$out/summary.json" wall_seconds)" \
         "$(json_field "$out/summary.json" final_test_accuracy)" >>"$tmp/neuragent.tsv"
 
-    t0="$(now)"
-    "$PYTHON" -W ignore benches/pytorch_digits.py >"$tmp/pytorch-$i.json" 2>"$tmp/pytorch-$i.err" || {
-        echo "PyTorch run $i failed:" >&2
+    rc=0
+    { time "$PYTHON" -W ignore benches/pytorch_digits.py >"$tmp/pytorch-$i.json" 2>"$tmp/pytorch-$i.err" || rc=$?; } 2>"$tmp/time"
+    if [[ $rc -ne 0 ]]; then
+        echo "PyTorch run $i failed (exit $rc):" >&2
         cat "$tmp/pytorch-$i.err" >&2
         exit 1
-    }
-    t1="$(now)"
-    printf '%s\t%s\n' "$(elapsed "$t0" "$t1")" "$(tail -n 1 "$tmp/pytorch-$i.json")" >>"$tmp/pytorch.tsv"
+    fi
+    printf '%s\t%s\n' "$(times_of "$tmp/time")" "$(tail -n 1 "$tmp/pytorch-$i.json")" >>"$tmp/pytorch.tsv"
 done
 
 "$PYTHON" - "$tmp/neuragent.tsv" "$tmp/pytorch.tsv" "$RUNS" <<'EOF'
 import json, os, statistics as st, sys
 
 na = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
-pt = [line.split("\t", 1) for line in open(sys.argv[2]).read().splitlines()]
+pt = [line.split("\t", 2) for line in open(sys.argv[2]).read().splitlines()]
 na_proc = [float(r[0]) for r in na]
-na_job = [float(r[1]) for r in na]
-na_acc = [float(r[2]) for r in na]
+na_cpu = [float(r[1]) for r in na]
+na_job = [float(r[2]) for r in na]
+na_acc = [float(r[3]) for r in na]
 pt_proc = [float(r[0]) for r in pt]
-pt_json = [json.loads(r[1]) for r in pt]
+pt_cpu = [float(r[1]) for r in pt]
+pt_json = [json.loads(r[2]) for r in pt]
 pt_job = [j["wall_seconds"] for j in pt_json]
 pt_train = [j["train_seconds"] for j in pt_json]
 pt_acc = [j["test_accuracy"] for j in pt_json]
@@ -95,6 +99,7 @@ print(f"\nRUNS={sys.argv[3]}, torch {pt_json[0]['torch']} ({pt_json[0]['threads'
 print("| | neuragent | PyTorch | neuragent / PyTorch |")
 print("|---|---:|---:|---:|")
 print(f"| process wall, median s | {m(na_proc):.2f} | {m(pt_proc):.2f} | {m(na_proc) / m(pt_proc):.2f} |")
+print(f"| process CPU (user + sys), median s | {m(na_cpu):.2f} | {m(pt_cpu):.2f} | {m(na_cpu) / m(pt_cpu):.2f} |")
 print(f"| in-job wall, median s (summary.json / script) | {m(na_job):.2f} | {m(pt_job):.2f} | {m(na_job) / m(pt_job):.2f} |")
 print(f"| PyTorch training loop only, median s | | {m(pt_train):.2f} | |")
 print(f"| **neuragent process vs PyTorch job** | {m(na_proc):.2f} | {m(pt_job):.2f} | **{m(na_proc) / m(pt_job):.2f}** |")

@@ -40,11 +40,11 @@ fn training(c: &mut Criterion) {
     group.bench_function("dense_backprop_batch32", |b| {
         b.iter(|| dense32.train(&mut Unobserved).expect("train"))
     });
-    // digits.ron with the link settings of digits-faults.ron: delays, drops, timeout, pipelining.
-    let faulty_links = common::bundled("digits-faults.ron", |s| {
+    // digits.ron with the link settings of digits-faults.ron: delays, drops, timeout.
+    let faults_links = common::bundled("digits-faults.ron", |_| {}).scenario.links;
+    let faulty_links = common::bundled("digits.ron", |s| {
         one_epoch(s);
-        s.faults.clear();
-        s.learning.rule = RuleSpec::Attention;
+        s.links = faults_links;
     });
     group.bench_function("events_attention_faulty_links", |b| {
         b.iter(|| faulty_links.train(&mut Unobserved).expect("train"))

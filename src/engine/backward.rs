@@ -293,6 +293,38 @@ impl EventEngine<'_> {
                 return;
             }
         }
+        let sends_always = self
+            .estimation
+            .as_ref()
+            .is_none_or(|est| est.config.send == SendPolicy::Always);
+        if let Some(class) = self
+            .links
+            .uniform()
+            .filter(|_| sends_always && self.neurons_down == 0)
+        {
+            // One link class, nothing cut, nobody down: only drops and delays to draw.
+            let delay = class.attention_delay.clone();
+            let count = range.len() as u64;
+            let mut dropped = 0;
+            for e in range {
+                let coef = match &self.feedback {
+                    Some(fb) => fb[e],
+                    None => self.params.weights[e],
+                };
+                if self.links.drops(0, false, &mut self.drop_rng) {
+                    dropped += 1;
+                    self.attention_missing(e, slot);
+                    continue;
+                }
+                let arrival = self.now + delay.sample(&mut self.attention_rng);
+                self.deliver_attention(e, slot, arrival, Some(coef * d));
+            }
+            let counts = self.messages.at(Kind::Attention, layer);
+            counts.sent += count;
+            counts.dropped += dropped;
+            counts.delivered += count - dropped;
+            return;
+        }
         for e in range {
             let coef = match &self.feedback {
                 Some(fb) => fb[e],
@@ -314,10 +346,10 @@ impl EventEngine<'_> {
                     }
                 },
             };
-            let class = self.links.synapse(e);
             if suppressed {
                 self.messages.at(Kind::Attention, layer).suppressed += 1;
-                let arrival = self.now + class.attention_delay.sample(&mut self.attention_rng);
+                let delay = &self.links.synapse(e).attention_delay;
+                let arrival = self.now + delay.sample(&mut self.attention_rng);
                 self.deliver_attention(e, slot, arrival, None);
                 continue;
             }
@@ -325,13 +357,16 @@ impl EventEngine<'_> {
             let i = t.source(e);
             if self.links.is_cut(e)
                 || self.down[i] > 0
-                || class.attention_drop.drops(&mut self.drop_rng)
+                || self
+                    .links
+                    .drops(self.links.class_of(e), false, &mut self.drop_rng)
             {
                 self.messages.at(Kind::Attention, layer).dropped += 1;
                 self.attention_missing(e, slot);
                 continue;
             }
-            let arrival = self.now + class.attention_delay.sample(&mut self.attention_rng);
+            let delay = &self.links.synapse(e).attention_delay;
+            let arrival = self.now + delay.sample(&mut self.attention_rng);
             self.messages.at(Kind::Attention, layer).delivered += 1;
             self.deliver_attention(e, slot, arrival, Some(a));
         }

@@ -54,6 +54,9 @@ impl EventEngine<'_> {
         };
         self.trace("admit", None, Some(position));
         let features = data.features(schedule.sample(position));
+        // Every input sends at this tick: plan each receiver once, after all have sent, rather than
+        // every time its first arrival moves earlier.
+        self.deferring = !self.reliable;
         for (i, &value) in t.inputs().zip(features) {
             self.x[base + i] = value;
             if self.down[i] == 0 {
@@ -62,6 +65,12 @@ impl EventEngine<'_> {
                 for e in t.outgoing(i) {
                     self.forward_missing(e, slot);
                 }
+            }
+        }
+        if self.deferring {
+            self.deferring = false;
+            for j in t.inputs().end..n {
+                self.forward_progress(j, slot);
             }
         }
     }
@@ -73,29 +82,23 @@ impl EventEngine<'_> {
     #[inline]
     pub(super) fn send_forward_from(&mut self, i: usize, slot: usize, value: f64) {
         let t = self.topology;
-        let Some(delay) = self
-            .links
-            .plain_forward()
-            .filter(|_| self.neurons_down == 0)
-        else {
+        let Some(class) = self.links.uniform().filter(|_| self.neurons_down == 0) else {
             for e in t.outgoing(i) {
                 self.send_forward(e, slot, value);
             }
             return;
         };
-        let delay = delay.clone();
+        let delay = class.forward_delay.clone();
         let n = t.neurons();
-        let (m, reliable) = (t.synapses(), self.reliable);
-        if reliable {
+        let m = t.synapses();
+        if self.reliable {
             // Every message arrives and nobody fires early: count down and fire at the last arrival.
             for e in t.outgoing(i) {
                 let j = t.target(e);
                 let arrival = self.now + delay.sample(&mut self.forward_rng);
                 let k = slot * n + j;
                 let wave = &mut self.forward[k];
-                wave.unaccounted -= 1;
-                wave.arrived += 1;
-                wave.last = wave.last.max(arrival);
+                wave.arrive(arrival);
                 if wave.unaccounted == 0 {
                     let last = wave.last;
                     self.scheduled[k] = last;
@@ -107,27 +110,36 @@ impl EventEngine<'_> {
         }
         for e in t.outgoing(i) {
             let j = t.target(e);
-            let arrival = self.now + delay.sample(&mut self.forward_rng);
             let k = slot * n + j;
-            let wave = &mut self.forward[k];
-            wave.unaccounted -= 1;
+            let q = slot * m + e;
+            if self.links.drops(0, true, &mut self.drop_rng) {
+                let counts = self.messages.at(Kind::Forward, t.layer_of(j));
+                counts.dropped += 1;
+                counts.delivered -= 1;
+                self.input_arrival[q] = u64::MAX;
+                self.forward[k].unaccounted -= 1;
+                if self.forward[k].unaccounted == 0 && !self.deferring {
+                    self.forward_progress(j, slot);
+                }
+                continue;
+            }
+            let arrival = self.now + delay.sample(&mut self.forward_rng);
             if self.phase[k] != Phase::Waiting {
+                self.forward[k].unaccounted -= 1;
                 self.note_late(arrival, Kind::Forward, t.layer_of(j));
                 continue;
             }
-            wave.arrived += 1;
+            let wave = &mut self.forward[k];
             let first = wave.first;
-            wave.first = first.min(arrival);
-            wave.last = wave.last.max(arrival);
+            wave.arrive(arrival);
             let replan = arrival < first || wave.unaccounted == 0;
-            if !reliable {
-                self.input_arrival[slot * m + e] = arrival;
-                self.input_value[slot * m + e] = value;
-            }
-            if replan {
+            self.input_arrival[q] = arrival;
+            self.input_value[q] = value;
+            if replan && !self.deferring {
                 self.forward_progress(j, slot);
             }
         }
+        // Counted as delivered above; the dropped ones were taken back out.
         self.count_sent_forward(i);
     }
 
@@ -150,14 +162,17 @@ impl EventEngine<'_> {
         let j = t.target(e);
         let layer = t.layer_of(j);
         self.messages.at(Kind::Forward, layer).sent += 1;
-        let class = self.links.synapse(e);
-        if self.links.is_cut(e) || self.down[j] > 0 || class.forward_drop.drops(&mut self.drop_rng)
+        let class = self.links.class_of(e);
+        if self.links.is_cut(e)
+            || self.down[j] > 0
+            || self.links.drops(class, true, &mut self.drop_rng)
         {
             self.messages.at(Kind::Forward, layer).dropped += 1;
             self.forward_missing(e, slot);
             return;
         }
-        let arrival = self.now + class.forward_delay.sample(&mut self.forward_rng);
+        let delay = &self.links.synapse(e).forward_delay;
+        let arrival = self.now + delay.sample(&mut self.forward_rng);
         self.messages.at(Kind::Forward, layer).delivered += 1;
         let k = slot * t.neurons() + j;
         self.forward[k].unaccounted -= 1;
@@ -175,7 +190,7 @@ impl EventEngine<'_> {
         self.forward[k].first = first.min(arrival);
         self.forward[k].last = self.forward[k].last.max(arrival);
         // The planned firing time only moves when the first arrival does or the wave is complete.
-        if arrival < first || self.forward[k].unaccounted == 0 {
+        if (arrival < first || self.forward[k].unaccounted == 0) && !self.deferring {
             self.forward_progress(j, slot);
         }
     }
@@ -189,7 +204,9 @@ impl EventEngine<'_> {
         }
         let k = slot * t.neurons() + j;
         self.forward[k].unaccounted -= 1;
-        self.forward_progress(j, slot);
+        if !self.deferring {
+            self.forward_progress(j, slot);
+        }
     }
 
     /// Re-plans when neuron `j` fires for `slot`, or sits the sample out if nothing will arrive.
@@ -251,12 +268,15 @@ impl EventEngine<'_> {
             let o = j - t.outputs().start;
             let layer = t.layer_of(j);
             self.messages.at(Kind::Loss, layer).sent += 1;
-            let class = self.links.loss();
-            if class.forward_drop.drops(&mut self.drop_rng) {
+            if self
+                .links
+                .drops(self.links.loss_class(), true, &mut self.drop_rng)
+            {
                 self.messages.at(Kind::Loss, layer).dropped += 1;
                 self.loss_missing(slot, o);
             } else {
-                let arrival = self.now + class.forward_delay.sample(&mut self.forward_rng);
+                let delay = &self.links.loss().forward_delay;
+                let arrival = self.now + delay.sample(&mut self.forward_rng);
                 self.messages.at(Kind::Loss, layer).delivered += 1;
                 self.loss_receive(slot, o, arrival, z);
             }
@@ -375,13 +395,17 @@ impl EventEngine<'_> {
         self.window_count += 1;
         for (o, j) in outputs.enumerate() {
             self.messages.at(Kind::Loss, layer).sent += 1;
-            let class = self.links.loss();
-            if self.down[j] > 0 || class.attention_drop.drops(&mut self.drop_rng) {
+            if self.down[j] > 0
+                || self
+                    .links
+                    .drops(self.links.loss_class(), false, &mut self.drop_rng)
+            {
                 self.messages.at(Kind::Loss, layer).dropped += 1;
                 self.demand_missing(j, slot);
                 continue;
             }
-            let arrival = self.now + class.attention_delay.sample(&mut self.attention_rng);
+            let delay = &self.links.loss().attention_delay;
+            let arrival = self.now + delay.sample(&mut self.attention_rng);
             self.messages.at(Kind::Loss, layer).delivered += 1;
             let k = base + j;
             self.backward[k].unaccounted -= 1;

@@ -1,7 +1,7 @@
 //! The link model: delay and drop settings per synapse (global settings with per-link overrides),
 //! and which synapses are cut.
 
-use rand::RngCore as _;
+use rand::Rng as _;
 
 use super::delay::DelaySampler;
 use crate::rng::Rng;
@@ -148,6 +148,30 @@ impl Links {
         })
     }
 
+    /// Whether the next message of link class `class` (a synapse's, see [`Links::class_of`], or
+    /// [`Links::loss_class`]) is dropped, forward or attention.
+    #[inline]
+    pub fn drops(&mut self, class: usize, forward: bool, rng: &mut Rng) -> bool {
+        let class = &mut self.classes[class];
+        if forward {
+            class.forward_drop.drops(rng)
+        } else {
+            class.attention_drop.drops(rng)
+        }
+    }
+
+    /// The class of synapse `e`.
+    #[inline]
+    pub fn class_of(&self, e: usize) -> usize {
+        self.class_of[e] as usize
+    }
+
+    /// The class of the links between the outputs and the loss agent.
+    #[inline]
+    pub fn loss_class(&self) -> usize {
+        self.classes.len() - 1
+    }
+
     /// Settings of synapse `e`.
     #[inline]
     pub fn synapse(&self, e: usize) -> &LinkClass {
@@ -182,13 +206,11 @@ impl Links {
         self.cuts[e] = self.cuts[e].saturating_sub(1);
     }
 
-    /// The forward delay of every synapse when forward messages can only be delayed: one link class
-    /// for all synapses, no forward drops, nothing cut. `None` otherwise.
+    /// The settings of every synapse when they all share one class and nothing is cut. `None`
+    /// otherwise.
     #[inline]
-    pub fn plain_forward(&self) -> Option<&DelaySampler> {
-        let class = &self.classes[0];
-        (self.classes.len() == 2 && self.cut_synapses == 0 && !class.forward_drop.possible())
-            .then_some(&class.forward_delay)
+    pub fn uniform(&self) -> Option<&LinkClass> {
+        (self.classes.len() == 2 && self.cut_synapses == 0).then_some(&self.classes[0])
     }
 
     /// [`Links::plain_forward`] for attention messages.
@@ -200,24 +222,24 @@ impl Links {
     }
 }
 
-/// A drop probability as an integer threshold: a message is dropped when a uniform `u64` falls
-/// below it, which avoids a float conversion per message.
+/// A drop probability, drawn by skipping: the number of messages until the next drop is geometric,
+/// so the drops stream is drawn once per dropped message instead of once per message (the same
+/// distribution: each message is dropped independently with the probability).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct DropChance {
     probability: f64,
-    threshold: u64,
+    /// `ln(1 − probability)`.
+    log_keep: f64,
+    /// Messages that pass before the next drop; `None` until the first draw.
+    countdown: Option<u64>,
 }
 
 impl DropChance {
     pub fn new(probability: f64) -> Self {
-        let threshold = if probability >= 1.0 {
-            u64::MAX
-        } else {
-            (probability.max(0.0) * 2f64.powi(64)) as u64
-        };
         DropChance {
             probability,
-            threshold,
+            log_keep: (1.0 - probability).ln(),
+            countdown: None,
         }
     }
 
@@ -227,9 +249,31 @@ impl DropChance {
         self.probability > 0.0
     }
 
-    /// Draws whether a message is dropped; draws nothing when the probability is 0.
+    /// Whether the next message is dropped; draws nothing when the probability is 0 or 1.
     #[inline]
-    pub fn drops(&self, rng: &mut Rng) -> bool {
-        self.probability > 0.0 && (self.probability >= 1.0 || rng.next_u64() < self.threshold)
+    pub fn drops(&mut self, rng: &mut Rng) -> bool {
+        if self.probability <= 0.0 {
+            return false;
+        }
+        if self.probability >= 1.0 {
+            return true;
+        }
+        let left = match self.countdown {
+            Some(left) => left,
+            None => self.gap(rng),
+        };
+        if left == 0 {
+            self.countdown = Some(self.gap(rng));
+            true
+        } else {
+            self.countdown = Some(left - 1);
+            false
+        }
+    }
+
+    /// Messages before the next drop: `floor(ln U / ln(1 − p))` for `U` uniform in (0, 1].
+    fn gap(&self, rng: &mut Rng) -> u64 {
+        let u = 1.0 - rng.random::<f64>();
+        (u.ln() / self.log_keep).min(1e18) as u64
     }
 }
