@@ -76,7 +76,7 @@ impl<'a> Alignment<'a> {
         // Reverse topological order: every neuron's demand is complete before it is propagated.
         for j in (t.inputs().end..n).rev() {
             if !t.is_output(j) {
-                self.demand[j] *= self.activation.derivative(self.z[j]);
+                self.demand[j] *= self.activation.derivative_at(self.z[j], self.x[j]);
             }
             let d = self.demand[j];
             for e in t.incoming(j) {

@@ -229,8 +229,9 @@ impl<'a> DenseTrainer<'a> {
                         let f = block.feedback.as_ref().unwrap_or(&block.weights);
                         d.gemv_tr(1.0, f, &self.scaled[block.to].column(s), 1.0);
                     }
-                    for (d, &z) in d.iter_mut().zip(self.z[m].column(s).iter()) {
-                        *d *= self.activation.derivative(z);
+                    let (z, x) = (self.z[m].column(s), self.x[m].column(s));
+                    for ((d, &z), &x) in d.iter_mut().zip(z.iter()).zip(x.iter()) {
+                        *d *= self.activation.derivative_at(z, x);
                     }
                 }
             }

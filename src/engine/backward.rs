@@ -138,7 +138,8 @@ impl EventEngine<'_> {
         self.trace("credit", Some(j), Some(position));
         if !t.is_output(j) {
             let received = self.attention_received(j, slot);
-            self.demand[k] = self.settings.activation.derivative(self.z[k]) * received;
+            self.demand[k] =
+                self.settings.activation.derivative_at(self.z[k], self.x[k]) * received;
         }
         let batch_len = schedule.batch_len(position);
         if self.rule.needs_gradient_norm() && self.settings.batch_size > 1 {
