@@ -32,7 +32,7 @@ pub enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output folder [default: runs/<name>-seed<seed>].
+        /// Output folder [default: runs/NAME-seedSEED, from the scenario's name and seed].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Replace the output folder even if it holds a different scenario's results.

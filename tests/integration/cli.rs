@@ -270,3 +270,35 @@ fn replay_of_a_folder_that_is_not_a_run_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("resolved.ron"));
 }
+
+#[test]
+fn a_fault_at_a_neuron_that_does_not_exist_is_rejected() {
+    let with_fault = |fault: &str| {
+        GOOD.replace(
+            "drop_probability: 0.0)",
+            &format!("drop_probability: 0.0, wait_timeout: 5),\n    faults: [{fault}]"),
+        )
+    };
+    rejects(
+        &with_fault("Crash(neuron: Hidden(layer: 2, index: 0), at: Sample(3), recover: None)"),
+        &["faults[0].neuron", "Hidden(layer: 2, index: 0)"],
+    );
+    // Inputs are known only once the data is loaded: Xor has two.
+    rejects(
+        &with_fault(
+            "Cut(from: Input(7), to: Hidden(layer: 0, index: 0), at: Sample(3), repair: None)",
+        ),
+        &["faults[0]", "Input(7)"],
+    );
+}
+
+#[test]
+fn a_uniform_delay_with_min_above_max_is_rejected() {
+    rejects(
+        &GOOD.replace(
+            "attention_delay: Constant(1)",
+            "attention_delay: Uniform(min: 5, max: 2)",
+        ),
+        &["links.attention_delay", "Uniform(min: 5, max: 2)"],
+    );
+}
