@@ -266,6 +266,8 @@ pub struct EventEngine<'a> {
     faults: Faults,
     fault_actions: Vec<FaultAction>,
     reliable: bool,
+    /// Set while the inputs of a new sample send: receivers are planned once afterwards.
+    deferring: bool,
     timeout: u64,
     down: Vec<u16>,
     down_since: Vec<u64>,
@@ -396,6 +398,7 @@ impl<'a> EventEngine<'a> {
             faults,
             fault_actions: Vec::new(),
             reliable,
+            deferring: false,
             timeout: settings.links.wait_timeout.unwrap_or(u64::MAX),
             down: vec![0; n],
             down_since: vec![0; n],

@@ -54,6 +54,9 @@ impl EventEngine<'_> {
         };
         self.trace("admit", None, Some(position));
         let features = data.features(schedule.sample(position));
+        // Every input sends at this tick: plan each receiver once, after all have sent, rather than
+        // every time its first arrival moves earlier.
+        self.deferring = !self.reliable;
         for (i, &value) in t.inputs().zip(features) {
             self.x[base + i] = value;
             if self.down[i] == 0 {
@@ -62,6 +65,12 @@ impl EventEngine<'_> {
                 for e in t.outgoing(i) {
                     self.forward_missing(e, slot);
                 }
+            }
+        }
+        if self.deferring {
+            self.deferring = false;
+            for j in t.inputs().end..n {
+                self.forward_progress(j, slot);
             }
         }
     }
@@ -109,7 +118,7 @@ impl EventEngine<'_> {
                 counts.delivered -= 1;
                 self.input_arrival[q] = u64::MAX;
                 self.forward[k].unaccounted -= 1;
-                if self.forward[k].unaccounted == 0 {
+                if self.forward[k].unaccounted == 0 && !self.deferring {
                     self.forward_progress(j, slot);
                 }
                 continue;
@@ -126,7 +135,7 @@ impl EventEngine<'_> {
             let replan = arrival < first || wave.unaccounted == 0;
             self.input_arrival[q] = arrival;
             self.input_value[q] = value;
-            if replan {
+            if replan && !self.deferring {
                 self.forward_progress(j, slot);
             }
         }
@@ -181,7 +190,7 @@ impl EventEngine<'_> {
         self.forward[k].first = first.min(arrival);
         self.forward[k].last = self.forward[k].last.max(arrival);
         // The planned firing time only moves when the first arrival does or the wave is complete.
-        if arrival < first || self.forward[k].unaccounted == 0 {
+        if (arrival < first || self.forward[k].unaccounted == 0) && !self.deferring {
             self.forward_progress(j, slot);
         }
     }
@@ -195,7 +204,9 @@ impl EventEngine<'_> {
         }
         let k = slot * t.neurons() + j;
         self.forward[k].unaccounted -= 1;
-        self.forward_progress(j, slot);
+        if !self.deferring {
+            self.forward_progress(j, slot);
+        }
     }
 
     /// Re-plans when neuron `j` fires for `slot`, or sits the sample out if nothing will arrive.

@@ -1,7 +1,7 @@
 //! The link model: delay and drop settings per synapse (global settings with per-link overrides),
 //! and which synapses are cut.
 
-use rand::RngCore as _;
+use rand::Rng as _;
 
 use super::delay::DelaySampler;
 use crate::rng::Rng;
@@ -151,8 +151,8 @@ impl Links {
     /// Whether the next message of link class `class` (a synapse's, see [`Links::class_of`], or
     /// [`Links::loss_class`]) is dropped, forward or attention.
     #[inline]
-    pub fn drops(&self, class: usize, forward: bool, rng: &mut Rng) -> bool {
-        let class = &self.classes[class];
+    pub fn drops(&mut self, class: usize, forward: bool, rng: &mut Rng) -> bool {
+        let class = &mut self.classes[class];
         if forward {
             class.forward_drop.drops(rng)
         } else {
@@ -222,25 +222,24 @@ impl Links {
     }
 }
 
-/// A drop probability as an integer threshold: a message is dropped when a uniform `u64` falls
-/// below it, which avoids a float conversion per message (and draws exactly what comparing a uniform
-/// `f64` would: one `u64` per message).
+/// A drop probability, drawn by skipping: the number of messages until the next drop is geometric,
+/// so the drops stream is drawn once per dropped message instead of once per message (the same
+/// distribution: each message is dropped independently with the probability).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct DropChance {
     probability: f64,
-    threshold: u64,
+    /// `ln(1 − probability)`.
+    log_keep: f64,
+    /// Messages that pass before the next drop; `None` until the first draw.
+    countdown: Option<u64>,
 }
 
 impl DropChance {
     pub fn new(probability: f64) -> Self {
-        let threshold = if probability >= 1.0 {
-            u64::MAX
-        } else {
-            (probability.max(0.0) * 2f64.powi(64)) as u64
-        };
         DropChance {
             probability,
-            threshold,
+            log_keep: (1.0 - probability).ln(),
+            countdown: None,
         }
     }
 
@@ -250,9 +249,31 @@ impl DropChance {
         self.probability > 0.0
     }
 
-    /// Draws whether a message is dropped; draws nothing when the probability is 0.
+    /// Whether the next message is dropped; draws nothing when the probability is 0 or 1.
     #[inline]
-    pub fn drops(&self, rng: &mut Rng) -> bool {
-        self.probability > 0.0 && (self.probability >= 1.0 || rng.next_u64() < self.threshold)
+    pub fn drops(&mut self, rng: &mut Rng) -> bool {
+        if self.probability <= 0.0 {
+            return false;
+        }
+        if self.probability >= 1.0 {
+            return true;
+        }
+        let left = match self.countdown {
+            Some(left) => left,
+            None => self.gap(rng),
+        };
+        if left == 0 {
+            self.countdown = Some(self.gap(rng));
+            true
+        } else {
+            self.countdown = Some(left - 1);
+            false
+        }
+    }
+
+    /// Messages before the next drop: `floor(ln U / ln(1 − p))` for `U` uniform in (0, 1].
+    fn gap(&self, rng: &mut Rng) -> u64 {
+        let u = 1.0 - rng.random::<f64>();
+        (u.ln() / self.log_keep).min(1e18) as u64
     }
 }
