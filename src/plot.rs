@@ -36,26 +36,17 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
             .x_desc("samples seen")
             .draw()
             .map_err(|e| e.to_string())?;
-        let test: Vec<(f64, f64)> = rows
-            .iter()
-            .map(|r| (r.samples_seen as f64, r.test_loss))
-            .filter(|p| p.1.is_finite())
-            .collect();
-        chart
-            .draw_series(LineSeries::new(test, &BLUE))
-            .map_err(|e| e.to_string())?
-            .label("test")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-        let train: Vec<(f64, f64)> = rows
-            .iter()
-            .filter_map(|r| r.train_loss.map(|l| (r.samples_seen as f64, l)))
-            .filter(|p| p.1.is_finite())
-            .collect();
-        chart
-            .draw_series(LineSeries::new(train, &RED))
-            .map_err(|e| e.to_string())?
-            .label("train")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+        let series = [
+            ("test", BLUE, points(rows, |r| Some(r.test_loss))),
+            ("train", RED, points(rows, |r| r.train_loss)),
+        ];
+        for (label, color, line) in series {
+            chart
+                .draw_series(LineSeries::new(line, &color))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        }
         chart
             .configure_series_labels()
             .border_style(BLACK)
@@ -64,21 +55,10 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
             .map_err(|e| e.to_string())?;
 
         let classification = rows.iter().any(|r| r.test_accuracy.is_some());
-        let (caption, points): (&str, Vec<(f64, f64)>) = if classification {
-            (
-                "test accuracy",
-                rows.iter()
-                    .filter_map(|r| r.test_accuracy.map(|a| (r.samples_seen as f64, a)))
-                    .collect(),
-            )
+        let (caption, points) = if classification {
+            ("test accuracy", points(rows, |r| r.test_accuracy))
         } else {
-            (
-                "test R²",
-                rows.iter()
-                    .map(|r| (r.samples_seen as f64, r.test_r2))
-                    .filter(|p| p.1.is_finite())
-                    .collect(),
-            )
+            ("test R²", points(rows, |r| Some(r.test_r2)))
         };
         let y_min = points.iter().map(|p| p.1).fold(0.0, f64::min);
         let mut chart = ChartBuilder::on(&right)
@@ -99,4 +79,12 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// `(samples seen, value)` of every row that has a finite value.
+fn points(rows: &[MetricsRow], value: impl Fn(&MetricsRow) -> Option<f64>) -> Vec<(f64, f64)> {
+    rows.iter()
+        .filter_map(|r| value(r).map(|v| (r.samples_seen as f64, v)))
+        .filter(|p| p.1.is_finite())
+        .collect()
 }
