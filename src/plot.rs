@@ -24,18 +24,7 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
             .filter(|v| v.is_finite())
             .collect();
         let loss_max = losses.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.05;
-        let mut chart = ChartBuilder::on(&left)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(50)
-            .caption("loss", ("sans-serif", 16))
-            .build_cartesian_2d(0.0..x_max, 0.0..loss_max)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("samples seen")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = panel(&left, "loss", x_max, 0.0..loss_max)?;
         let series = [
             ("test", BLUE, points(rows, |r| Some(r.test_loss))),
             ("train", RED, points(rows, |r| r.train_loss)),
@@ -61,24 +50,42 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
             ("test R²", points(rows, |r| Some(r.test_r2)))
         };
         let y_min = points.iter().map(|p| p.1).fold(0.0, f64::min);
-        let mut chart = ChartBuilder::on(&right)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(50)
-            .caption(caption, ("sans-serif", 16))
-            .build_cartesian_2d(0.0..x_max, y_min..1.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("samples seen")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = panel(&right, caption, x_max, y_min..1.0)?;
         chart
             .draw_series(LineSeries::new(points, &BLUE))
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// One panel: a captioned chart over samples seen (x) and `y`, its mesh drawn.
+fn panel<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    x_max: f64,
+    y: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(50)
+        .caption(caption, ("sans-serif", 16))
+        .build_cartesian_2d(0.0..x_max, y)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("samples seen")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
 }
 
 /// `(samples seen, value)` of every row that has a finite value.
