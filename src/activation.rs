@@ -7,8 +7,8 @@ impl Activation {
     #[inline]
     pub fn apply(self, z: f64) -> f64 {
         match self {
-            Activation::Tanh => z.tanh(),
-            Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+            Activation::Tanh => crate::math::tanh(z),
+            Activation::Sigmoid => 1.0 / (1.0 + crate::math::exp(-z)),
             Activation::Relu => z.max(0.0),
             Activation::Identity => z,
         }

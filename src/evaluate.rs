@@ -83,7 +83,7 @@ impl<'a> Evaluator<'a> {
                     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                     let mut sum = 0.0;
                     for (p, &v) in probabilities.iter_mut().zip(values) {
-                        *p = (v - max).exp();
+                        *p = crate::math::exp(v - max);
                         sum += *p;
                     }
                     probabilities.iter_mut().for_each(|p| *p /= sum);

@@ -88,6 +88,7 @@ pub mod dense;
 pub mod engine;
 pub mod evaluate;
 mod loss;
+pub mod math;
 pub mod output;
 pub mod plot;
 pub mod rng;

@@ -15,10 +15,10 @@ impl OutputKind {
                 let max = outputs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let mut sum = 0.0;
                 for (d, &z) in demands.iter_mut().zip(outputs) {
-                    *d = (z - max).exp();
+                    *d = crate::math::exp(z - max);
                     sum += *d;
                 }
-                let log_sum = sum.ln() + max;
+                let log_sum = crate::math::ln(sum) + max;
                 let mut loss = 0.0;
                 for ((d, &z), &y) in demands.iter_mut().zip(outputs).zip(target) {
                     let p = *d / sum;
@@ -45,7 +45,12 @@ impl OutputKind {
         match self {
             OutputKind::Softmax => {
                 let max = outputs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let log_sum = outputs.iter().map(|&z| (z - max).exp()).sum::<f64>().ln() + max;
+                let log_sum = crate::math::ln(
+                    outputs
+                        .iter()
+                        .map(|&z| crate::math::exp(z - max))
+                        .sum::<f64>(),
+                ) + max;
                 outputs
                     .iter()
                     .zip(target)

@@ -9,10 +9,10 @@
 use std::f64::consts::PI;
 
 use rand::Rng as _;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::synthetic::gaussian;
 use super::{DataError, Table};
+use crate::math;
 use crate::rng::{Purpose, Streams};
 
 /// Number of plane waves in the field.
@@ -61,7 +61,7 @@ pub(super) fn sensors(
         // determine the amplitudes well.
         let theta = PI * (m as f64 + rng.random::<f64>()) / COMPONENTS as f64;
         let r = rng.random_range(FREQUENCY.0..=FREQUENCY.1);
-        *omega = [r * theta.cos(), r * theta.sin()];
+        *omega = [r * math::cos(theta), r * math::sin(theta)];
         *phase = rng.random_range(0.0..2.0 * PI);
     }
     // basis[k][m] = cos(2π ω_m·p_k + φ_m): the field at sensor k is basis[k] · a.
@@ -69,7 +69,7 @@ pub(super) fn sensors(
         .iter()
         .map(|p| {
             waves.map(|(omega, phase)| {
-                (2.0 * PI * (omega[0] * p[0] + omega[1] * p[1]) + phase).cos()
+                math::cos(2.0 * PI * (omega[0] * p[0] + omega[1] * p[1]) + phase)
             })
         })
         .collect();
@@ -84,14 +84,14 @@ pub(super) fn sensors(
     };
     let scale = TARGET_VARIANCE.sqrt();
     for _ in 0..samples {
-        let a: [f64; COMPONENTS] = std::array::from_fn(|_| StandardNormal.sample(&mut rng));
+        let a: [f64; COMPONENTS] = std::array::from_fn(|_| math::standard_normal(&mut rng));
         for b in &basis {
             let field: f64 = b.iter().zip(&a).map(|(b, a)| b * a).sum();
             table.features.push(field + noise.sample(&mut rng));
         }
         table
             .targets
-            .push(((a[0] + a[1]).tanh() + a[2] * a[3]) / scale);
+            .push((math::tanh(a[0] + a[1]) + a[2] * a[3]) / scale);
     }
     Ok(table)
 }

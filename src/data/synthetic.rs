@@ -6,9 +6,9 @@
 use std::f64::consts::PI;
 
 use rand::Rng as _;
-use rand_distr::{Distribution, Normal};
 
 use super::{DataError, Table, MAX_CLASSES};
+use crate::math::{self, Gaussian};
 use crate::rng::{Purpose, Streams};
 
 /// `samples` noisy corners of {-1, 1}²; class 1 when the two coordinates differ.
@@ -35,9 +35,9 @@ pub(super) fn moons(samples: usize, noise: f64, streams: &Streams) -> Result<Tab
     for i in 0..samples {
         let t = rng.random_range(0.0..=PI);
         let (class, x, y) = if i < samples / 2 {
-            (0, t.cos(), t.sin())
+            (0, math::cos(t), math::sin(t))
         } else {
-            (1, 1.0 - t.cos(), 0.5 - t.sin())
+            (1, 1.0 - math::cos(t), 0.5 - math::sin(t))
         };
         let x = x + noise.sample(&mut rng);
         let y = y + noise.sample(&mut rng);
@@ -113,19 +113,18 @@ pub(super) fn gaussian(
     dataset: &str,
     parameter: &'static str,
     std: f64,
-) -> Result<Normal<f64>, DataError> {
-    // rand_distr accepts a negative std (it mirrors the distribution) and rejects NaN and infinity;
-    // a negative one in a scenario is a mistake.
+) -> Result<Gaussian, DataError> {
     let invalid = || DataError::InvalidParameter {
         dataset: dataset.to_string(),
         parameter,
         value: std.to_string(),
         accepted: "a finite standard deviation ≥ 0",
     };
-    if std < 0.0 {
-        return Err(invalid());
+    if std.is_finite() && std >= 0.0 {
+        Ok(Gaussian { std })
+    } else {
+        Err(invalid())
     }
-    Normal::new(0.0, std).map_err(|_| invalid())
 }
 
 fn check_classes(dataset: &str, parameter: &'static str, classes: usize) -> Result<(), DataError> {
