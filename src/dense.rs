@@ -9,7 +9,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use crate::data::Split;
-use crate::rule::{Feedback, LearningRule, Sgd};
+use crate::rule::{Feedback, LayerNorms, LearningRule, Sgd};
 use crate::scenario::{Activation, OutputKind};
 use crate::topology::{Params, Topology};
 use crate::trainer::{
@@ -56,6 +56,8 @@ pub struct DenseTrainer<'a> {
     /// Per layer, per neuron: weight-step and bias-step scales of the current batch.
     weight_scale: Vec<DVector<f64>>,
     bias_scale: Vec<DVector<f64>>,
+    /// Per layer, per neuron: norm of the batch-mean gradient (rules that need it).
+    norms: Vec<DVector<f64>>,
     losses: Vec<f64>,
     snapshot: Params,
 }
@@ -148,6 +150,7 @@ impl<'a> DenseTrainer<'a> {
             scaled: per_layer(&width, batch_size),
             weight_scale: vectors(),
             bias_scale: vectors(),
+            norms: vectors(),
             losses: vec![0.0; batch_size],
             snapshot: params.clone(),
         };
@@ -256,7 +259,7 @@ impl<'a> DenseTrainer<'a> {
             }
             let rows = self.biases[m].len();
             for r in 0..rows {
-                let norm = if needs_norm {
+                self.norms[m][r] = if needs_norm {
                     let sq: f64 = self.into[m]
                         .iter()
                         .map(|&b| self.blocks[b].gradient.row(r).norm_squared())
@@ -265,7 +268,14 @@ impl<'a> DenseTrainer<'a> {
                 } else {
                     0.0
                 };
-                let scales = self.rule.scales(norm);
+            }
+            let layer = LayerNorms::of(self.norms[m].as_slice());
+            for r in 0..rows {
+                let norm = self.norms[m][r];
+                let scales = self
+                    .rule
+                    .scales(norm)
+                    .unwrap_or_else(|| self.rule.scales_in_layer(norm, &layer));
                 self.weight_scale[m][r] = scales.weights;
                 self.bias_scale[m][r] = scales.bias;
                 for s in 0..n {

@@ -58,10 +58,54 @@ pub trait LearningRule: Debug + Send + Sync {
         false
     }
 
-    /// The scales for a neuron whose mean gradient has norm `gradient_norm`. Default [`Scales::UNIT`].
-    fn scales(&self, gradient_norm: f64) -> Scales {
+    /// The scales for a neuron whose batch-mean gradient has norm `gradient_norm`, when they do not
+    /// depend on the rest of its layer; `None` when they do, and the neuron must wait for its layer's
+    /// norms of the same batch and call [`LearningRule::scales_in_layer`]. Default
+    /// `Some(Scales::UNIT)`.
+    fn scales(&self, gradient_norm: f64) -> Option<Scales> {
         let _ = gradient_norm;
+        Some(Scales::UNIT)
+    }
+
+    /// The scales for a neuron with norm `gradient_norm` in a layer whose norms for the same batch are
+    /// summarized by `layer`. Agrees with [`LearningRule::scales`] wherever that is `Some`. Default
+    /// [`Scales::UNIT`].
+    fn scales_in_layer(&self, gradient_norm: f64, layer: &LayerNorms) -> Scales {
+        let _ = (gradient_norm, layer);
         Scales::UNIT
+    }
+}
+
+/// Division guard of the greedy rule, as in the authors' published code: added to every gradient norm
+/// it divides by, and the threshold under which a norm or a layer's sum of squared norms counts as zero.
+pub const GREEDY_EPSILON: f64 = 1e-15;
+
+/// The gradient norms of one layer's neurons for one batch, as much as a greedy neuron needs of them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerNorms {
+    /// `Σ_j ‖g_j‖²` over the layer.
+    pub sum_of_squares: f64,
+    /// `(1/n) Σ_j ‖g_j‖` over the layer's `n` neurons (zero norms included).
+    pub mean: f64,
+}
+
+impl LayerNorms {
+    /// The summary of `norms`, one per neuron of a layer, summed in the order given.
+    pub fn of(norms: &[f64]) -> LayerNorms {
+        let mut sum_of_squares = 0.0;
+        let mut sum = 0.0;
+        for &f in norms {
+            sum_of_squares += f * f;
+            sum += f;
+        }
+        LayerNorms {
+            sum_of_squares,
+            mean: if norms.is_empty() {
+                0.0
+            } else {
+                sum / norms.len() as f64
+            },
+        }
     }
 }
 
@@ -75,8 +119,12 @@ impl LearningRule for Attention {
     }
 }
 
-/// The authors' greedy rule: every neuron's weight step has norm `lr`, the attention it pays is
-/// scaled by `1/‖g‖`, the bias takes a plain step; a neuron with `g = 0` neither moves nor pays.
+/// The authors' greedy rule: every neuron's weight step is `lr · g/‖g‖` (norm `lr` without momentum),
+/// the attention it pays is scaled by `1/‖g‖`, the bias takes a plain step. As in the authors' code,
+/// every division adds [`GREEDY_EPSILON`]; a neuron whose norm is below it uses the mean norm of its
+/// layer instead (so it still passes credit down), and a layer whose squared norms sum to at most
+/// [`GREEDY_EPSILON`] takes a plain gradient step (unit scales). A neuron can decide alone when
+/// `‖g‖² > GREEDY_EPSILON`, since its layer's sum is then above the threshold too.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GreedyAttention;
 
@@ -89,21 +137,29 @@ impl LearningRule for GreedyAttention {
         true
     }
 
-    fn scales(&self, gradient_norm: f64) -> Scales {
-        if gradient_norm > 0.0 {
-            let inverse = 1.0 / gradient_norm;
-            Scales {
-                attention: inverse,
-                weights: inverse,
-                bias: 1.0,
-            }
-        } else {
-            Scales {
-                attention: 0.0,
-                weights: 0.0,
-                bias: 0.0,
-            }
+    fn scales(&self, gradient_norm: f64) -> Option<Scales> {
+        (gradient_norm * gradient_norm > GREEDY_EPSILON).then(|| greedy_scales(gradient_norm))
+    }
+
+    fn scales_in_layer(&self, gradient_norm: f64, layer: &LayerNorms) -> Scales {
+        if layer.sum_of_squares <= GREEDY_EPSILON {
+            return Scales::UNIT;
         }
+        if gradient_norm < GREEDY_EPSILON {
+            greedy_scales(layer.mean)
+        } else {
+            greedy_scales(gradient_norm)
+        }
+    }
+}
+
+/// Attention and weights scaled by `1/(norm + ε)`, a plain bias step.
+fn greedy_scales(norm: f64) -> Scales {
+    let inverse = 1.0 / (norm + GREEDY_EPSILON);
+    Scales {
+        attention: inverse,
+        weights: inverse,
+        bias: 1.0,
     }
 }
 

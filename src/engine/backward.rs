@@ -168,7 +168,13 @@ impl EventEngine<'_> {
         }
         self.accumulate(j, slot);
         let scales = if self.rule.needs_gradient_norm() {
-            self.rule.scales(self.gradient_norm(j, 1))
+            {
+                let norm = self.gradient_norm(j, 1);
+                self.rule.scales(norm).unwrap_or_else(|| {
+                    self.rule
+                        .scales_in_layer(norm, &crate::rule::LayerNorms::of(&[norm]))
+                })
+            }
         } else {
             Scales::UNIT
         };
@@ -381,7 +387,13 @@ impl EventEngine<'_> {
         for h in first..first + held_len {
             self.accumulate(j, self.held[h] as usize);
         }
-        let scales = self.rule.scales(self.gradient_norm(j, held_len));
+        let scales = {
+            let norm = self.gradient_norm(j, held_len);
+            self.rule.scales(norm).unwrap_or_else(|| {
+                self.rule
+                    .scales_in_layer(norm, &crate::rule::LayerNorms::of(&[norm]))
+            })
+        };
         for h in first..first + held_len {
             self.pay_attention(j, self.held[h] as usize, scales.attention);
         }
