@@ -249,6 +249,14 @@ pub trait Observer {
     fn sample_loss(&mut self, sample: usize, params: &Params) {
         let _ = (sample, params);
     }
+
+    /// Called (when [`Observer::wants_samples`]) each time non-input neuron `neuron` applies an update
+    /// to its incoming weights: the update consumed every sample the neuron learned from since its
+    /// previous update. Lets an observer compare each update with the gradients of exactly the
+    /// samples it consumed. Default: nothing.
+    fn update_applied(&mut self, neuron: usize) {
+        let _ = neuron;
+    }
 }
 
 impl<F: FnMut(&Checkpoint<'_>)> Observer for F {
