@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use neuragent::dense::DenseTrainer;
-use neuragent::run::Setup;
+use neuragent::plan::Plan as Setup;
 use neuragent::scenario::Scenario;
 use neuragent::trainer::{Schedule, Trainer, Unobserved};
 
@@ -54,8 +54,8 @@ fn assert_counting() {
 /// it processed.
 fn event_allocations(setup: &Setup, n: usize) -> (u64, String) {
     let schedule = prefix(setup, n);
-    let rule = setup.scenario.learning.rule.build();
-    let mut engine = setup.event_engine(rule.as_ref()).expect("engine");
+
+    let mut engine = neuragent::engine::EventEngine::new(setup, setup.initial.clone());
     let mut report = None;
     let count = allocations(|| {
         report = Some(engine.train(&setup.dataset.train, &schedule, &mut Unobserved));
@@ -84,9 +84,9 @@ fn dense_allocations(setup: &Setup, n: usize) -> (u64, String) {
         rule.as_ref(),
         s.network.activation,
         s.network.output,
-        setup.sgd(),
+        setup.learning.sgd,
         s.learning.batch_size,
-        &setup.params,
+        &setup.initial,
         &setup.feedback,
     );
     let mut seen = 0;

@@ -4,8 +4,8 @@
 
 use neuragent::data::Split;
 use neuragent::evaluate::Evaluator;
+use neuragent::plan::Plan as Setup;
 use neuragent::rng::{Purpose, Streams};
-use neuragent::run::Setup;
 use neuragent::scenario::Scenario;
 use neuragent::topology::Params;
 use neuragent::trainer::Schedule;
@@ -126,7 +126,7 @@ fn assert_engines_agree_with(
     let dense = final_params(&build(case, dense_rule, "Dense", lr));
     let initial = Setup::new(&build(case, dense_rule, "Dense", lr))
         .unwrap()
-        .params;
+        .initial;
     let moved = initial.max_relative_difference(&dense);
     // A reference run that diverges, or a network that cannot move (dead ReLUs behind a width-1
     // layer), says nothing about the engines: skip it. A diverging event run alone still fails below.
@@ -208,7 +208,7 @@ fn one_backprop_step_follows_the_numerical_gradient() {
     );
     let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
     let mut loss = |p: &Params| evaluator.evaluate(p, &single).loss;
-    let before = setup.params.clone();
+    let before = setup.initial.clone();
     let (_, after) = setup.train(&mut neuragent::trainer::Unobserved).unwrap();
     let (lr, h) = (0.001, 1e-6);
     for e in 0..before.weights.len() {

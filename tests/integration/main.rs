@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod determinism;
+mod differential;
 mod equivalence;
 mod faults;
 mod observation;
