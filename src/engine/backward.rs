@@ -138,7 +138,7 @@ impl EventEngine<'_> {
         let position = self.slots.info[slot].position;
         let mut sum = 0.0;
         for (q, e) in range.zip(t.outgoing(j)) {
-            let tagged = self.inbox.attention_arrival[q];
+            let tagged = std::mem::replace(&mut self.inbox.attention_arrival[q], u64::MAX);
             let arrival = tagged & !VIRTUAL;
             let real = tagged & VIRTUAL == 0;
             let on_time = tagged != u64::MAX && arrival <= self.now;
@@ -174,11 +174,14 @@ impl EventEngine<'_> {
         self.tracer
             .event(self.now, "credit", Some(j), Some(position));
         if t.is_output(j) {
-            if self.timed && self.tracer.messages() {
+            if self.timed {
                 let o = j - t.outputs().start;
-                let arrival = self.inbox.demand_arrival[self.inbox.output_at(slot, o)];
-                let m = self.sent_message(MessageKind::Demand, position, o, slot, arrival);
-                self.tracer.message(t, m, Fate::OnTime(arrival));
+                let q = self.inbox.output_at(slot, o);
+                let arrival = std::mem::replace(&mut self.inbox.demand_arrival[q], u64::MAX);
+                if self.tracer.messages() {
+                    let m = self.sent_message(MessageKind::Demand, position, o, slot, arrival);
+                    self.tracer.message(t, m, Fate::OnTime(arrival));
+                }
             }
         } else {
             let received = self.attention_received(j, slot);
@@ -384,10 +387,14 @@ impl EventEngine<'_> {
         if !self.timed && self.estimates.is_none() {
             // Untimed links: every message arrives; write it and count the receiver down.
             let count = range.len() as u64;
+            let constant = self.inbox.attention_constant;
             for e in range {
                 let a = self.learner.coefficient(e) * d;
-                let arrival =
-                    self.now + self.inbox.attention_fate(&self.plan.links, slot, e).delay();
+                let delay = match constant {
+                    Some(d) => d,
+                    None => self.inbox.attention_fate(&self.plan.links, slot, e).delay(),
+                };
+                let arrival = self.now + delay;
                 let i = t.source(e);
                 let q = self.inbox.attention_at(t, slot, e);
                 self.inbox.attention_value[q] = a;
@@ -395,7 +402,7 @@ impl EventEngine<'_> {
                 let wave = &mut self.slots.backward[ki];
                 wave.arrive(arrival);
                 if wave.unaccounted == 0 && self.slots.phase[ki] == Phase::Fired {
-                    let last = wave.last.max(self.now);
+                    let last = wave.last;
                     self.slots.scheduled[ki] = last;
                     self.schedule(last, Action::Credit, i, slot);
                 }

@@ -104,7 +104,8 @@ impl EventEngine<'_> {
             };
         if forward {
             for e in t.incoming(j) {
-                let arrival = self.inbox.forward_arrival[self.inbox.forward_at(slot, e)];
+                let q = self.inbox.forward_at(slot, e);
+                let arrival = std::mem::replace(&mut self.inbox.forward_arrival[q], u64::MAX);
                 late(self, MessageKind::Forward, e, t.layer_of(j), arrival);
             }
         }
@@ -113,12 +114,13 @@ impl EventEngine<'_> {
         }
         if t.is_output(j) {
             let o = j - t.outputs().start;
-            let arrival = self.inbox.demand_arrival[self.inbox.output_at(slot, o)];
+            let q = self.inbox.output_at(slot, o);
+            let arrival = std::mem::replace(&mut self.inbox.demand_arrival[q], u64::MAX);
             late(self, MessageKind::Demand, o, t.layers().len() - 1, arrival);
         } else {
             let range = self.inbox.attention_range(t, slot, j);
             for (q, e) in range.zip(t.outgoing(j)) {
-                let tagged = self.inbox.attention_arrival[q];
+                let tagged = std::mem::replace(&mut self.inbox.attention_arrival[q], u64::MAX);
                 if tagged & VIRTUAL == 0 {
                     late(
                         self,

@@ -70,18 +70,24 @@ impl EventEngine<'_> {
         if !self.timed {
             // Untimed links: every message arrives and nobody acts early; the receiver reads the
             // value from this slot when it fires.
+            let constant = self.inbox.forward_constant;
+            let tracing = self.tracer.messages();
+            let base = self.slots.at(slot, 0);
             for e in t.outgoing(i) {
                 let j = t.target(e);
-                let arrival = self.now + self.inbox.forward_fate(&self.plan.links, slot, e).delay();
-                let k = self.slots.at(slot, j);
-                let wave = &mut self.slots.forward[k];
+                let delay = match constant {
+                    Some(d) => d,
+                    None => self.inbox.forward_fate(&self.plan.links, slot, e).delay(),
+                };
+                let arrival = self.now + delay;
+                let wave = &mut self.slots.forward[base + j];
                 wave.arrive(arrival);
                 if wave.unaccounted == 0 {
-                    let last = wave.last.max(self.now);
-                    self.slots.scheduled[k] = last;
+                    let last = wave.last;
+                    self.slots.scheduled[base + j] = last;
                     self.schedule(last, Action::Fire, j, slot);
                 }
-                if self.tracer.messages() {
+                if tracing {
                     let m = self.message(MessageKind::Forward, position, e);
                     self.tracer.message(t, m, Fate::OnTime(arrival));
                 }
@@ -90,7 +96,7 @@ impl EventEngine<'_> {
             return;
         }
         let quiet = self.health.quiet();
-        let mut dropped = 0;
+        let tracing = self.tracer.messages();
         for e in t.outgoing(i) {
             let j = t.target(e);
             let fate = self.inbox.forward_fate(&self.plan.links, slot, e);
@@ -98,8 +104,7 @@ impl EventEngine<'_> {
                 let counts = self.acct.messages.at(Kind::Forward, t.layer_of(j));
                 counts.dropped += 1;
                 counts.delivered -= 1;
-                dropped += 1;
-                if self.tracer.messages() {
+                if tracing {
                     let m = self.message(MessageKind::Forward, position, e);
                     self.tracer.message(t, m, Fate::Dropped);
                 }
@@ -126,7 +131,6 @@ impl EventEngine<'_> {
                 self.forward_progress(j, slot);
             }
         }
-        let _ = dropped;
         // Counted as delivered here; the dropped ones were taken back out above.
         self.count_sent_forward(i);
     }
@@ -202,7 +206,7 @@ impl EventEngine<'_> {
             let layer = t.layer_of(j);
             for e in t.incoming(j) {
                 let q = self.inbox.forward_at(slot, e);
-                let arrival = self.inbox.forward_arrival[q];
+                let arrival = std::mem::replace(&mut self.inbox.forward_arrival[q], u64::MAX);
                 let value = if arrival <= self.now {
                     if self.tracer.messages() {
                         let m = self.sent_message(MessageKind::Forward, position, e, slot, arrival);
@@ -334,7 +338,8 @@ impl EventEngine<'_> {
         let position = self.slots.info[slot].position;
         let layer = t.layers().len() - 1;
         for o in 0..t.outputs().len() {
-            let arrival = self.inbox.output_arrival[self.inbox.output_at(slot, o)];
+            let q = self.inbox.output_at(slot, o);
+            let arrival = std::mem::replace(&mut self.inbox.output_arrival[q], u64::MAX);
             if arrival == u64::MAX {
                 continue;
             }
@@ -388,7 +393,7 @@ impl EventEngine<'_> {
                 self.slots.x[self.slots.at(slot, j)]
             } else {
                 let q = self.inbox.output_at(slot, o);
-                let arrival = self.inbox.output_arrival[q];
+                let arrival = std::mem::replace(&mut self.inbox.output_arrival[q], u64::MAX);
                 let value = if arrival <= self.now {
                     if self.tracer.messages() {
                         let m = self.sent_message(MessageKind::Output, position, o, slot, arrival);

@@ -21,6 +21,8 @@ use crate::topology::Topology;
 pub(crate) struct Inbox {
     m: usize,
     outputs: usize,
+    /// Fates per slot: one per synapse, then one per output.
+    stride: usize,
     /// First out-position whose source is not an input: attention is kept from there on.
     attention_base: usize,
     attention_len: usize,
@@ -45,6 +47,10 @@ pub(crate) struct Inbox {
     attention_fates: Vec<Fate>,
     forward_draws: Option<MessageDraws>,
     attention_draws: Option<MessageDraws>,
+    /// The delay of every forward (attention) message over a synapse, when one constant delay and no
+    /// drop apply to all of them.
+    pub forward_constant: Option<u64>,
+    pub attention_constant: Option<u64>,
     /// Runs of synapses that carry attention, as word ranges to draw.
     attention_runs: Vec<(usize, usize)>,
     words: Vec<u64>,
@@ -67,6 +73,7 @@ impl Inbox {
         Inbox {
             m,
             outputs,
+            stride,
             attention_base,
             attention_len,
             forward_arrival: vec![u64::MAX; per_edge],
@@ -96,6 +103,8 @@ impl Inbox {
                 .then(|| MessageDraws::new(&plan.streams, Purpose::ForwardMessages, stride)),
             attention_draws: attention_random
                 .then(|| MessageDraws::new(&plan.streams, Purpose::AttentionMessages, stride)),
+            forward_constant: links.uniform().and_then(|c| c.forward.constant()),
+            attention_constant: links.uniform().and_then(|c| c.attention.constant()),
             attention_runs: attention_runs(t),
             words: vec![
                 0;
@@ -122,24 +131,21 @@ impl Inbox {
         base + r.start - self.attention_base..base + r.end - self.attention_base
     }
 
-    /// Resets the arrivals of `slot` and draws the fates of the sample at `position` in it.
+    /// Draws the fates of the sample at `position` in `slot`. (Its arrivals are all unset: every
+    /// reader of an arrival takes it out, `u64::MAX` staying behind for the next sample.)
     pub fn admit(&mut self, links: &LinkModel, t: &Topology, slot: usize, position: u64) {
         let (m, outputs) = (self.m, self.outputs);
-        if !self.forward_arrival.is_empty() {
-            self.forward_arrival[slot * m..(slot + 1) * m].fill(u64::MAX);
-            self.output_arrival[slot * outputs..(slot + 1) * outputs].fill(u64::MAX);
-            self.demand_arrival[slot * outputs..(slot + 1) * outputs].fill(u64::MAX);
-        }
-        if !self.attention_arrival.is_empty() {
-            let len = self.attention_len;
-            self.attention_arrival[slot * len..(slot + 1) * len].fill(u64::MAX);
-        }
-        let stride = m + outputs;
+        let stride = self.stride;
         if let Some(draws) = &mut self.forward_draws {
             draws.fill(position, 0, &mut self.words);
             let fates = &mut self.forward_fates[slot * stride..(slot + 1) * stride];
-            for e in 0..m {
-                fates[e] = links.synapse(e).forward.fate(self.words[e]);
+            match links.uniform() {
+                Some(class) => class.forward.fates(&self.words[..m], &mut fates[..m]),
+                None => {
+                    for e in 0..m {
+                        fates[e] = links.synapse(e).forward.fate(self.words[e]);
+                    }
+                }
             }
             for o in 0..outputs {
                 fates[m + o] = links.loss().forward.fate(self.words[m + o]);
@@ -162,22 +168,22 @@ impl Inbox {
     }
 
     /// The fate of the forward message over synapse `e` in `slot`.
-    #[inline]
+    #[inline(always)]
     pub fn forward_fate(&self, links: &LinkModel, slot: usize, e: usize) -> Fate {
         if self.forward_fates.is_empty() {
             links.synapse(e).forward.fate(0)
         } else {
-            self.forward_fates[slot * (self.m + self.outputs) + e]
+            self.forward_fates[slot * self.stride + e]
         }
     }
 
     /// The fate of the attention message over synapse `e` in `slot`.
-    #[inline]
+    #[inline(always)]
     pub fn attention_fate(&self, links: &LinkModel, slot: usize, e: usize) -> Fate {
         if self.attention_fates.is_empty() {
             links.synapse(e).attention.fate(0)
         } else {
-            self.attention_fates[slot * (self.m + self.outputs) + e]
+            self.attention_fates[slot * self.stride + e]
         }
     }
 
@@ -187,7 +193,7 @@ impl Inbox {
         if self.forward_fates.is_empty() {
             links.loss().forward.fate(0)
         } else {
-            self.forward_fates[slot * (self.m + self.outputs) + self.m + o]
+            self.forward_fates[slot * self.stride + self.m + o]
         }
     }
 
@@ -197,7 +203,7 @@ impl Inbox {
         if self.attention_fates.is_empty() {
             links.loss().attention.fate(0)
         } else {
-            self.attention_fates[slot * (self.m + self.outputs) + self.m + o]
+            self.attention_fates[slot * self.stride + self.m + o]
         }
     }
 

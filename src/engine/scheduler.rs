@@ -69,18 +69,44 @@ impl Key {
     }
 }
 
-/// A queue entry, ordered by its key alone (then by insertion, which never matters: an engine never
-/// has two valid events with the same key).
+impl Key {
+    /// The key in one number, ordered like the key: time (64 bits), class (2), position (36), stage
+    /// (26). Positions and stages beyond their bits cannot be ordered and are refused.
+    #[inline]
+    fn packed(self) -> u128 {
+        debug_assert!(self.position < 1 << 36, "schedule position beyond 2^36");
+        debug_assert!(
+            self.stage < 1 << 26,
+            "stage beyond 2^26 (network too large)"
+        );
+        (u128::from(self.time) << 64)
+            | (u128::from(self.class) << 62)
+            | (u128::from(self.position) << 26)
+            | u128::from(self.stage)
+    }
+
+    #[inline]
+    fn unpacked(packed: u128) -> Key {
+        Key {
+            time: (packed >> 64) as u64,
+            class: ((packed >> 62) & 3) as u8,
+            position: ((packed >> 26) & ((1 << 36) - 1)) as u64,
+            stage: (packed & ((1 << 26) - 1)) as u64,
+        }
+    }
+}
+
+/// A queue entry, ordered by its key alone: an engine never has two valid events with the same key,
+/// so the order among equal keys never matters.
 #[derive(Debug)]
 struct Entry<T> {
-    key: Key,
-    seq: u64,
+    key: u128,
     payload: T,
 }
 
 impl<T> PartialEq for Entry<T> {
     fn eq(&self, other: &Self) -> bool {
-        (self.key, self.seq) == (other.key, other.seq)
+        self.key == other.key
     }
 }
 impl<T> Eq for Entry<T> {}
@@ -91,7 +117,7 @@ impl<T> PartialOrd for Entry<T> {
 }
 impl<T> Ord for Entry<T> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.key, self.seq).cmp(&(other.key, other.seq))
+        self.key.cmp(&other.key)
     }
 }
 
@@ -99,7 +125,6 @@ impl<T> Ord for Entry<T> {
 #[derive(Debug)]
 pub struct Queue<T> {
     heap: BinaryHeap<Reverse<Entry<T>>>,
-    seq: u64,
 }
 
 impl<T> Queue<T> {
@@ -107,7 +132,6 @@ impl<T> Queue<T> {
     pub fn with_capacity(capacity: usize) -> Self {
         Queue {
             heap: BinaryHeap::with_capacity(capacity),
-            seq: 0,
         }
     }
 
@@ -115,22 +139,24 @@ impl<T> Queue<T> {
     #[inline]
     pub fn push(&mut self, key: Key, payload: T) {
         self.heap.push(Reverse(Entry {
-            key,
-            seq: self.seq,
+            key: key.packed(),
             payload,
         }));
-        self.seq += 1;
     }
 
     /// The earliest event, removed from the queue.
     #[inline]
     pub fn pop(&mut self) -> Option<(Key, T)> {
-        self.heap.pop().map(|Reverse(e)| (e.key, e.payload))
+        self.heap
+            .pop()
+            .map(|Reverse(e)| (Key::unpacked(e.key), e.payload))
     }
 
     /// The queued events, in no particular order (for accounting at the end of a run).
     pub fn drain(&mut self) -> impl Iterator<Item = (Key, T)> + '_ {
-        self.heap.drain().map(|Reverse(e)| (e.key, e.payload))
+        self.heap
+            .drain()
+            .map(|Reverse(e)| (Key::unpacked(e.key), e.payload))
     }
 }
 

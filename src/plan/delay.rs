@@ -72,6 +72,14 @@ impl Channel {
         self.drop_below > 0 || !matches!(self.delay, DelayDistribution::Constant(_))
     }
 
+    /// The delay of every message, when it is constant and nothing is dropped.
+    pub fn constant(&self) -> Option<u64> {
+        match self.delay {
+            DelayDistribution::Constant(t) if self.drop_below == 0 => Some(t),
+            _ => None,
+        }
+    }
+
     /// Whether the channel can drop a message.
     pub fn can_drop(&self) -> bool {
         self.drop_below > 0
@@ -84,6 +92,30 @@ impl Channel {
             (word >> 32) < self.drop_below,
             self.delay.sample(word as u32),
         )
+    }
+
+    /// The fates of messages with the random `words`, into `fates` (the same as [`Channel::fate`]
+    /// of each, with the distribution's branch taken once).
+    pub fn fates(&self, words: &[u64], fates: &mut [Fate]) {
+        let drop_below = self.drop_below;
+        let fate = |w: u64, delay: u64| Fate::new((w >> 32) < drop_below, delay);
+        match &self.delay {
+            DelayDistribution::Constant(t) => {
+                for (f, &w) in fates.iter_mut().zip(words) {
+                    *f = fate(w, *t);
+                }
+            }
+            DelayDistribution::Uniform { min, span } => {
+                for (f, &w) in fates.iter_mut().zip(words) {
+                    *f = fate(w, min + ((u64::from(w as u32) * span) >> 32));
+                }
+            }
+            DelayDistribution::Table(table) => {
+                for (f, &w) in fates.iter_mut().zip(words) {
+                    *f = fate(w, table.sample(w as u32));
+                }
+            }
+        }
     }
 }
 
@@ -105,6 +137,9 @@ struct DelayTable {
     thresholds: Vec<u64>,
     /// `guide[b]`: the first `k` whose threshold exceeds the smallest uniform of bucket `b`.
     guide: Vec<u32>,
+    /// `pure[b]`: the delay of every uniform of bucket `b` when they all have the same one (most
+    /// buckets), else `u32::MAX`.
+    pure: Vec<u32>,
     /// The continuous quantile function, for the tail past the table.
     tail: Continuous,
 }
@@ -181,6 +216,7 @@ impl DelayDistribution {
         }
         let buckets = 1usize << GUIDE_BITS;
         let mut guide = Vec::with_capacity(buckets);
+        let mut pure = Vec::with_capacity(buckets);
         let mut k = 0usize;
         for b in 0..buckets as u64 {
             let smallest = b << (32 - GUIDE_BITS);
@@ -188,15 +224,24 @@ impl DelayDistribution {
                 k += 1;
             }
             guide.push(k as u32);
+            // The whole bucket maps to `k` when the largest uniform of the bucket is below its
+            // threshold too.
+            let largest = smallest + (1 << (32 - GUIDE_BITS)) - 1;
+            pure.push(if k < thresholds.len() && largest < thresholds[k] {
+                k as u32
+            } else {
+                u32::MAX
+            });
         }
         DelayDistribution::Table(Box::new(DelayTable {
             thresholds,
             guide,
+            pure,
             tail,
         }))
     }
 
-    #[inline]
+    #[inline(always)]
     fn sample(&self, u: u32) -> u64 {
         match self {
             DelayDistribution::Constant(t) => *t,
@@ -208,16 +253,27 @@ impl DelayDistribution {
 
 impl DelayTable {
     /// The least `k` with `u < thresholds[k]`; past the table, the rounded continuous quantile.
-    #[inline]
+    #[inline(always)]
     fn sample(&self, u: u32) -> u64 {
+        let bucket = (u >> (32 - GUIDE_BITS)) as usize;
+        let pure = self.pure[bucket];
+        if pure != u32::MAX {
+            return u64::from(pure);
+        }
         let u = u64::from(u);
-        let mut k = self.guide[(u >> (32 - GUIDE_BITS)) as usize] as usize;
+        let mut k = self.guide[bucket] as usize;
         while k < self.thresholds.len() && self.thresholds[k] <= u {
             k += 1;
         }
         if k < self.thresholds.len() {
             return k as u64;
         }
+        self.far_tail(u)
+    }
+
+    /// Past the table: the rounded continuous quantile.
+    #[cold]
+    fn far_tail(&self, u: u64) -> u64 {
         let p = (u as f64 + 0.5) / SCALE;
         round_ticks(self.tail.quantile(p)).max(self.thresholds.len() as u64)
     }
@@ -267,6 +323,29 @@ mod tests {
             sigma: 2.0,
         });
         assert!(heavy.sample(u32::MAX) > heavy.sample(u32::MAX / 2));
+    }
+
+    #[test]
+    fn batched_fates_are_the_single_fates() {
+        let words: Vec<u64> = (0..500u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        for delay in [
+            Delay::Constant(2),
+            Delay::Uniform { min: 1, max: 9 },
+            Delay::Exponential { mean: 4.0 },
+            Delay::LogNormal {
+                mu: 1.0,
+                sigma: 1.5,
+            },
+        ] {
+            let channel = Channel::new(delay, 0.3);
+            let mut batch = vec![Fate::new(false, 0); words.len()];
+            channel.fates(&words, &mut batch);
+            for (&w, &f) in words.iter().zip(&batch) {
+                assert_eq!(f, channel.fate(w), "{delay:?}");
+            }
+        }
     }
 
     #[test]
