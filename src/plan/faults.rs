@@ -304,7 +304,7 @@ impl<'p> FaultTimeline<'p> {
         let cuts = start(plan.cuts);
         let mut timeline = FaultTimeline {
             plan,
-            pending: BinaryHeap::new(),
+            pending: BinaryHeap::with_capacity(64 + plan.by_sample.len()),
             seq: 0,
             crashes,
             cuts,

@@ -312,3 +312,35 @@ mod generated {
         }
     }
 }
+
+/// Estimated attention reads and updates its estimates on one timeline, whatever the path the engine
+/// takes: links without a timeout and links whose timeout never fires give the same run, with
+/// several samples in flight and every estimator and send policy.
+#[test]
+fn estimates_follow_one_timeline_with_or_without_a_timeout() {
+    for estimator in ["LastValue", "Ema(decay: 0.8)"] {
+        for send in ["Always", "EveryK(3)", "Threshold(0.02)"] {
+            let text = |timeout: &str| {
+                format!(
+                    "Scenario(
+                        name: \"timeline\", seed: 4,
+                        data: Moons(samples: 120, noise: 0.1),
+                        network: (hidden: [6, 4], activation: Tanh, output: Softmax),
+                        learning: (rule: EstimatedAttention(estimator: {estimator}, send: {send}),
+                                   optimizer: Sgd(lr: 0.05), epochs: 3, in_flight: 3),
+                        links: (forward_delay: Uniform(min: 1, max: 6),
+                                attention_delay: Uniform(min: 0, max: 9), {timeout}),
+                    )"
+                )
+            };
+            let untimed = run::run(&crate::common::scenario(&text(""))).unwrap();
+            let timed = run::run(&crate::common::scenario(&text("wait_timeout: 1000000"))).unwrap();
+            assert_eq!(untimed.params, timed.params, "{estimator}, {send}");
+            assert_eq!(
+                untimed.summary.messages, timed.summary.messages,
+                "{estimator}, {send}"
+            );
+            assert!(untimed.summary.staleness.max > 0, "samples overlap");
+        }
+    }
+}

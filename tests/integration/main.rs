@@ -6,5 +6,6 @@ mod determinism;
 mod differential;
 mod equivalence;
 mod faults;
+mod golden;
 mod observation;
 mod scenarios;
