@@ -21,12 +21,11 @@
 //! will receive nothing at all for a sample sits the sample out, and its silence is accounted
 //! downstream and upstream.
 //!
-//! The engine is split by noun: [`slots`] (samples in flight and per-neuron wave state), [`inbox`]
-//! (what has arrived, and the pre-drawn fates), [`learner`] (parameters, batches, the greedy layer
-//! board), [`loss_agent`], [`accounting`] (message counts, late messages, staleness),
-//! [`estimates`] (estimated attention), [`health`] (crashed neurons, cut synapses), [`trace`]; the
-//! fault timeline is the plan's. The waves are in `forward.rs` and `backward.rs`, the effects of
-//! faults in `faults.rs`.
+//! The engine is split by noun: `slots` (samples in flight and per-neuron wave state), `inbox`
+//! (what has arrived, and the pre-drawn fates), `learner` (parameters, batches, the greedy layer
+//! board), `loss_agent`, `accounting` (message counts, late messages, staleness), `estimates`
+//! (estimated attention), `health` (crashed neurons, cut synapses), [`trace`]; the fault timeline is
+//! the plan's. The waves are in `forward.rs` and `backward.rs`, the effects of faults in `faults.rs`.
 
 pub(crate) mod accounting;
 mod backward;

@@ -8,50 +8,59 @@
 //! ## Architecture
 //!
 //! ```text
-//!  scenario.ron ──► scenario ──► Scenario (validated, defaults filled)
+//!  scenario.ron ──► scenario ──► Scenario (parsed, validated, defaults filled: every problem at once)
 //!                                   │
-//!           ┌───────────────────────┼──────────────────────────┐
-//!           ▼                       ▼                          ▼
-//!         data                  topology                     rng
-//!   Dataset (train/test)   petgraph DAG → flat         one ChaCha stream
-//!                          synapse arrays, Params      per purpose
-//!           │                       │                          │
-//!           └──────────► run::Setup (schedule, initial weights) ◄┘
-//!                                   │
-//!                 ┌─────────────────┴─────────────────┐
-//!                 ▼                                   ▼
-//!        engine::EventEngine                  dense::DenseTrainer
-//!   neurons exchange forward, loss and     the same rule on nalgebra
-//!   attention messages over delayed links  matrices: oracle and baseline
-//!                 │      (both implement trainer::Trainer,      │
-//!                 │       both follow rule::LearningRule)       │
-//!                 └─────────────────┬─────────────────┘
-//!                                   ▼ checkpoints (read-only)
-//!                      evaluate ──► run::RunResult ──► output: resolved.ron,
-//!                                                      metrics.csv, summary.json,
-//!                                                      curves.svg
+//!                                   ▼ resolved once
+//!                                plan::Plan ◄── data (train/test), topology (petgraph DAG compiled
+//!                                   │           to flat arrays), link classes per synapse, faults as
+//!                                   │           ids, rule, optimizer, schedule, rng streams
+//!            ┌──────────────────────┼───────────────────────────┐
+//!            ▼                      ▼                           ▼
+//!    engine::EventEngine   reference::ReferenceEngine    dense::DenseTrainer
+//!    one event per neuron  one queue entry per message,  the same rule on nalgebra
+//!    and wave, fates drawn no fast paths: the oracle     matrices: the oracle of every
+//!    at admission          of the engine under faults    rule, and the speed baseline
+//!            └──────────────────────┼───────────────────────────┘
+//!                                   ▼ checkpoints (trainer::Observer, read-only)
+//!                 run: evaluate, alignment ──► RunResult ──► output: resolved.ron, metrics.csv,
+//!                                                            summary.json, curves.svg, trace
 //! ```
 //!
-//! * [`scenario`] — the RON schema, defaults and validation (every problem reported at once).
+//! * [`scenario`] — the RON schema, defaults and validation.
+//! * [`plan`] — the scenario resolved against its data: link classes and delay distributions per
+//!   synapse ([`plan::Channel`]), the fault timeline ([`plan::FaultTimeline`]), everything the engines
+//!   read. Nothing downstream looks at the scenario again.
 //! * [`data`] — bundled datasets, CSV files, synthetic generators, split and standardization.
-//! * [`topology`] — neurons and synapses as a `petgraph` graph, compiled so that every neuron's
-//!   incoming weights are one contiguous slice; [`topology::Params`] holds weights and biases.
+//! * [`topology`] — neurons and synapses as a `petgraph` graph (checked acyclic, used for
+//!   reachability), compiled so that every neuron's incoming weights are one contiguous slice;
+//!   [`topology::Params`] holds weights and biases.
 //! * [`rule`] — the [`rule::LearningRule`] trait (exact attention, greedy attention, feedback
 //!   alignment) and the per-neuron SGD optimizer.
-//! * [`engine`] — the discrete-event simulation; [`dense`] — the reference trainer.
-//! * [`trainer`] — the schedule, checkpoints and message counts both engines share.
-//! * [`run`], [`evaluate`], [`output`], [`plot`], [`cli`] — running a scenario and writing its folder.
+//! * [`engine`] — the fast discrete-event simulation, split by noun (slots, inbox, learner, loss
+//!   agent, accounting, estimates, health, trace); [`reference`](mod@reference) — the plain one that checks it;
+//!   [`dense`] — the matrix trainer.
+//! * [`trainer`] — the schedule, checkpoints and message counts every engine shares.
+//! * [`run`], [`evaluate`], [`alignment`], [`output`], [`plot`], [`cli`] — running a scenario and
+//!   writing its folder; [`rng`] and [`math`] — the seeded streams and portable maths.
 //!
 //! ## Determinism
 //!
-//! * Simulated time is an integer tick count. Events are ordered by `(time, seq)`, where `seq`
-//!   increases at every insertion, so simultaneous events resolve in the order they were scheduled.
-//! * Every random draw comes from a ChaCha stream keyed by the seed and a [`rng::Purpose`]; changing
-//!   the delay model never changes the initial weights or the data order.
+//! * Simulated time is an integer tick count. Events are ordered by a key derived from what they are
+//!   — `(tick, class, sample position, stage)` — never by when they were scheduled, so the fast and
+//!   the reference engine process the same events in the same order.
+//! * Every random draw comes from a ChaCha stream keyed by the seed and a [`rng::Purpose`] with a
+//!   fixed number. A message's drop and delay come from its own word of its purpose's stream,
+//!   addressed by its sample and synapse ([`rng::MessageDraws`]): changing the delay model never
+//!   changes the initial weights or the data order, and a larger drop probability drops a superset of
+//!   the same messages.
+//! * A neuron adds its inputs in synapse order and the attention it is paid in the order of its
+//!   outgoing synapses, whatever the order of arrival.
 //! * Nothing on the simulation path iterates a hash map, and there is no parallelism inside a run.
-//! * Observation (evaluation at checkpoints, message counts) reads state and draws nothing.
+//!   Observation (evaluation at checkpoints, message counts, alignment) reads state and draws nothing.
+//! * Transcendental functions come from the pure-Rust `libm` ([`math`]), never from the platform.
 //!
-//! Same scenario and seed therefore give byte-identical `metrics.csv`, on any machine.
+//! Same scenario and seed therefore give byte-identical `metrics.csv` on any machine; a test pins the
+//! SHA-256 of two bundled scenarios' metrics.
 //!
 //! ## Example
 //!

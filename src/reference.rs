@@ -6,7 +6,7 @@
 //! once:
 //!
 //! * **Time and order.** Events are ordered by the canonical key of
-//!   [`crate::engine::scheduler::Key`]: at a tick, tick-timed faults, then deliveries, then neuron
+//!   `engine::scheduler::Key`: at a tick, tick-timed faults, then deliveries, then neuron
 //!   actions (older sample first; forward actions input side first, the loss agent, then backward
 //!   actions output side first). A message with delay 0 is delivered at once.
 //! * **Fates.** A message's drop and delay are functions of its sample and link

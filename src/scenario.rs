@@ -240,7 +240,7 @@ pub struct LearningSpec {
     pub engine: Option<Engine>,
 }
 
-/// Learning rules (DESIGN §2).
+/// Learning rules (`docs/method.md` derives them).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum RuleSpec {
