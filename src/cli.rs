@@ -133,8 +133,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                     s.name, a, s.final_test_loss, s.samples_seen, s.events, s.wall_seconds
                 ),
                 None => format!(
-                    "{}: test R² {:.4}, test loss {:.4} after {} samples ({} events, {:.2} s)\n",
-                    s.name, s.final_test_r2, s.final_test_loss, s.samples_seen, s.events, s.wall_seconds
+                    "{}: test R² {}, test loss {:.4} after {} samples ({} events, {:.2} s)\n",
+                    s.name,
+                    s.final_test_r2.map_or("undefined".to_string(), |r| format!("{r:.4}")),
+                    s.final_test_loss,
+                    s.samples_seen,
+                    s.events,
+                    s.wall_seconds
                 ),
             };
             for e in &s.expectations {
@@ -144,6 +149,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             }
             report += &format!("results in {}\n", dir.display());
             print_ignoring_closed_pipe(&report);
+            for w in &s.warnings {
+                eprintln!("warning: {w}");
+            }
             Ok(if s.passed {
                 ExitCode::SUCCESS
             } else {

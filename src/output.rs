@@ -68,15 +68,16 @@ pub fn trace_staging_path(dir: &Path) -> PathBuf {
 pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let alignment_layers = result.metrics.first().map_or(0, |r| r.alignment.len());
+    let layers = result.summary.layers;
     let encode = |e: csv::Error| OutputError::Encode {
         file: "metrics.csv",
         message: e.to_string(),
     };
-    csv.write_record(MetricsRow::header(alignment_layers))
+    csv.write_record(MetricsRow::header(layers))
         .map_err(encode)?;
     for row in &result.metrics {
-        csv.write_record(row.record()).map_err(encode)?;
+        let record = row.record(&result.summary.name, result.summary.seed, layers);
+        csv.write_record(record).map_err(encode)?;
     }
     let csv = csv.into_inner().map_err(|e| OutputError::Encode {
         file: "metrics.csv",

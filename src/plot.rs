@@ -47,7 +47,7 @@ pub fn learning_curves(title: &str, rows: &[MetricsRow]) -> Result<String, Strin
         let (caption, points) = if classification {
             ("test accuracy", points(rows, |r| r.test_accuracy))
         } else {
-            ("test R²", points(rows, |r| Some(r.test_r2)))
+            ("test R²", points(rows, |r| r.test_r2))
         };
         let y_min = points.iter().map(|p| p.1).fold(0.0, f64::min);
         let mut chart = panel(&right, caption, x_max, y_min..1.0)?;

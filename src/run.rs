@@ -14,6 +14,7 @@ mod warnings;
 use std::time::Instant;
 
 use crate::alignment::Alignment;
+use crate::data::Task;
 use crate::dense::DenseTrainer;
 use crate::engine::{EventEngine, TraceLevel};
 use crate::evaluate::Evaluator;
@@ -166,6 +167,8 @@ pub fn run_plan(
             )
         }),
         train_len: plan.dataset.train.len().max(1) as f64,
+        simulated: plan.engine != Engine::Dense,
+        classification: matches!(plan.dataset.task, Task::Classification { .. }),
         metrics: Vec::new(),
     };
     let no_messages = MessageStats::new(layers);
@@ -196,6 +199,7 @@ pub fn run_plan(
         dataset: plan.dataset.name.clone(),
         neurons: t.neurons(),
         synapses: t.synapses(),
+        layers,
         final_test_accuracy: last.test_accuracy,
         final_test_loss: last.test_loss,
         final_test_r2: last.test_r2,

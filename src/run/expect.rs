@@ -28,7 +28,9 @@ impl Expectation {
             Expectation::FinalTestLoss { at_most } => {
                 (Some(last.test_loss), last.test_loss <= at_most)
             }
-            Expectation::FinalTestR2 { at_least } => (Some(last.test_r2), last.test_r2 >= at_least),
+            Expectation::FinalTestR2 { at_least } => {
+                (last.test_r2, last.test_r2.is_some_and(|r| r >= at_least))
+            }
         };
         ExpectationResult {
             name: self.name(),

@@ -1,6 +1,12 @@
 //! The rows of `metrics.csv`: the state of a run at each checkpoint, and the file's columns.
+//!
+//! The columns are the same for every run of a network, whatever the engine and what is measured:
+//! a cell that does not apply is empty (no ticks or messages on the dense engine, no accuracy for a
+//! regression, no R² for a classification, no alignment unless measured), never `NaN`. Counts are
+//! cumulative from the start of the run (`_total`); losses are means over a window. `docs/outputs.md`
+//! is the column reference. Layers are named as scenarios name them: `hidden0` is `Hidden(0)`.
 
-use crate::trainer::MessageCount;
+use crate::trainer::{Kind, MessageStats};
 
 /// One row of `metrics.csv`: the state of the run at a checkpoint.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,32 +15,51 @@ pub struct MetricsRow {
     pub samples_seen: usize,
     /// Epochs completed (fractional between epoch ends).
     pub epoch: f64,
-    /// Simulated time, in ticks.
-    pub sim_ticks: u64,
-    /// Mean training loss since the previous checkpoint (empty before training).
+    /// Simulated time, in ticks (`None` on the dense engine).
+    pub sim_ticks: Option<u64>,
+    /// Mean training loss of the samples whose loss was computed since the previous checkpoint
+    /// (`None` before training).
     pub train_loss: Option<f64>,
-    /// Mean test loss.
+    /// Mean loss on the test split.
     pub test_loss: f64,
     /// Test accuracy (classification only).
     pub test_accuracy: Option<f64>,
-    /// Test R².
-    pub test_r2: f64,
-    /// Messages so far, all kinds.
-    pub messages: MessageCount,
-    /// Attention messages so far.
-    pub attention: MessageCount,
-    /// Mean staleness of attention so far.
-    pub staleness_mean: f64,
-    /// Neurons down at the checkpoint.
-    pub neurons_down: usize,
-    /// Gradient alignment of the window ending here, per layer `1..` (empty when not measured).
+    /// Test R² (regression only, when defined).
+    pub test_r2: Option<f64>,
+    /// Messages so far by kind and layer (`None` on the dense engine).
+    pub messages: Option<MessageStats>,
+    /// Mean staleness of attention so far (`None` on the dense engine).
+    pub staleness_mean: Option<f64>,
+    /// Neurons down at the checkpoint (`None` on the dense engine).
+    pub neurons_down: Option<usize>,
+    /// Gradient alignment of the window ending here, per layer after the inputs (empty when not
+    /// measured).
     pub alignment: Vec<Option<f64>>,
 }
 
+/// A cell: the value, or empty for none or a value that is not a finite number.
+fn cell(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => v.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The name of layer `l` of a network with `layers` layers (inputs are layer 0) in column names.
+pub fn layer_name(l: usize, layers: usize) -> String {
+    if l + 1 == layers {
+        "output".to_string()
+    } else {
+        format!("hidden{}", l - 1)
+    }
+}
+
 impl MetricsRow {
-    /// Column names of `metrics.csv`, with one alignment column per layer when measured.
-    pub fn header(alignment_layers: usize) -> Vec<String> {
+    /// Column names of `metrics.csv` for a network of `layers` layers (inputs included).
+    pub fn header(layers: usize) -> Vec<String> {
         let mut h: Vec<String> = [
+            "name",
+            "seed",
             "samples_seen",
             "epoch",
             "sim_ticks",
@@ -42,43 +67,52 @@ impl MetricsRow {
             "test_loss",
             "test_accuracy",
             "test_r2",
-            "messages_sent",
-            "messages_delivered",
-            "messages_dropped",
-            "messages_late",
-            "attention_sent",
-            "attention_suppressed",
+            "messages_sent_total",
+            "messages_dropped_total",
+            "messages_late_total",
+            "messages_suppressed_total",
+            "forward_sent_total",
+            "attention_sent_total",
+            "loss_messages_sent_total",
             "staleness_mean",
             "neurons_down",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        h.extend((1..=alignment_layers).map(|l| format!("alignment_layer{l}")));
+        h.extend((1..layers).map(|l| format!("alignment_{}", layer_name(l, layers))));
         h
     }
 
-    /// The row's fields, formatted (shortest round-trip decimal; empty for none).
-    pub fn record(&self) -> Vec<String> {
-        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    /// The row's cells for the run `name` with `seed` in a network of `layers` layers (shortest
+    /// round-trip decimals; empty where nothing applies).
+    pub fn record(&self, name: &str, seed: u64, layers: usize) -> Vec<String> {
+        let count = |f: &dyn Fn(&MessageStats) -> u64| {
+            self.messages
+                .as_ref()
+                .map_or(String::new(), |m| f(m).to_string())
+        };
         let mut r = vec![
+            name.to_string(),
+            seed.to_string(),
             self.samples_seen.to_string(),
-            self.epoch.to_string(),
-            self.sim_ticks.to_string(),
-            opt(self.train_loss),
-            self.test_loss.to_string(),
-            opt(self.test_accuracy),
-            self.test_r2.to_string(),
-            self.messages.sent.to_string(),
-            self.messages.delivered.to_string(),
-            self.messages.dropped.to_string(),
-            self.messages.late.to_string(),
-            self.attention.sent.to_string(),
-            self.attention.suppressed.to_string(),
-            self.staleness_mean.to_string(),
-            self.neurons_down.to_string(),
+            cell(Some(self.epoch)),
+            self.sim_ticks.map_or(String::new(), |t| t.to_string()),
+            cell(self.train_loss),
+            cell(Some(self.test_loss)),
+            cell(self.test_accuracy),
+            cell(self.test_r2),
+            count(&|m| m.total().sent),
+            count(&|m| m.total().dropped),
+            count(&|m| m.total().late),
+            count(&|m| m.total().suppressed),
+            count(&|m| m.kind(Kind::Forward).sent),
+            count(&|m| m.kind(Kind::Attention).sent),
+            count(&|m| m.kind(Kind::Loss).sent),
+            cell(self.staleness_mean),
+            self.neurons_down.map_or(String::new(), |n| n.to_string()),
         ];
-        r.extend(self.alignment.iter().map(|&a| opt(a)));
+        r.extend((1..layers).map(|l| cell(self.alignment.get(l - 1).copied().flatten())));
         r
     }
 }

@@ -6,7 +6,7 @@ use crate::alignment::Alignment;
 use crate::data::Split;
 use crate::evaluate::{Evaluator, Scores};
 use crate::topology::Params;
-use crate::trainer::{Checkpoint, Kind, Observer};
+use crate::trainer::{Checkpoint, Observer};
 
 /// Evaluates and measures alignment at checkpoints, one [`MetricsRow`] each.
 pub(crate) struct Recorder<'a> {
@@ -14,6 +14,10 @@ pub(crate) struct Recorder<'a> {
     pub test: &'a Split,
     pub alignment: Option<Alignment<'a>>,
     pub train_len: f64,
+    /// Whether the engine simulates messages and time (not the dense trainer).
+    pub simulated: bool,
+    /// Whether the task is a classification (accuracy) or a regression (R²).
+    pub classification: bool,
     pub metrics: Vec<MetricsRow>,
 }
 
@@ -21,18 +25,18 @@ impl Recorder<'_> {
     /// The row of checkpoint `c`.
     pub fn row(&mut self, c: &Checkpoint<'_>) -> MetricsRow {
         let scores: Scores = self.evaluator.evaluate(c.params, self.test);
+        let simulated = self.simulated;
         MetricsRow {
             samples_seen: c.samples_seen,
             epoch: c.samples_seen as f64 / self.train_len,
-            sim_ticks: c.sim_ticks,
+            sim_ticks: simulated.then_some(c.sim_ticks),
             train_loss: c.train_loss,
             test_loss: scores.loss,
-            test_accuracy: scores.accuracy,
-            test_r2: scores.r2,
-            messages: c.messages.total(),
-            attention: c.messages.kind(Kind::Attention),
-            staleness_mean: c.staleness.mean(),
-            neurons_down: c.neurons_down,
+            test_accuracy: scores.accuracy.filter(|_| self.classification),
+            test_r2: Some(scores.r2).filter(|r| !self.classification && r.is_finite()),
+            messages: simulated.then(|| c.messages.clone()),
+            staleness_mean: simulated.then(|| c.staleness.mean()),
+            neurons_down: simulated.then_some(c.neurons_down),
             alignment: match &mut self.alignment {
                 Some(a) => a.close_window(c.params),
                 None => Vec::new(),

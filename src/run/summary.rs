@@ -6,10 +6,10 @@ use super::expect::ExpectationResult;
 use crate::trainer::{Kind, MessageCount, MessageStats, Staleness};
 
 /// Message counts of one layer's synapses (the layer that owns them).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LayerMessages {
-    /// Layer index (1 = first hidden layer; the last is the output layer).
-    pub layer: usize,
+    /// The layer, as scenarios name it: `Hidden(0)` is the first hidden layer; `Output`.
+    pub layer: String,
     /// Forward messages into the layer.
     pub forward: MessageCount,
     /// Attention messages paid by the layer.
@@ -55,7 +55,11 @@ impl MessageSummary {
                 .map(|l| {
                     let [forward, attention, loss] = m.layer(l);
                     LayerMessages {
-                        layer: l,
+                        layer: if l + 1 == m.layers() {
+                            "Output".to_string()
+                        } else {
+                            format!("Hidden({})", l - 1)
+                        },
                         forward,
                         attention,
                         loss,
@@ -85,12 +89,14 @@ pub struct Summary {
     pub neurons: usize,
     /// Synapses.
     pub synapses: usize,
+    /// Layers, the input and output layers included.
+    pub layers: usize,
     /// Final test accuracy (classification only).
     pub final_test_accuracy: Option<f64>,
     /// Final mean test loss.
     pub final_test_loss: f64,
-    /// Final test R².
-    pub final_test_r2: f64,
+    /// Final test R² (regression only, when defined).
+    pub final_test_r2: Option<f64>,
     /// Mean training loss over the last checkpoint window.
     pub final_train_loss: Option<f64>,
     /// Training samples completed.

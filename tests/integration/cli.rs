@@ -138,7 +138,7 @@ fn a_run_writes_its_folder_and_a_failed_expectation_exits_1() {
     assert_eq!(summary["expectations"][1]["passed"], false);
     let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     assert!(metrics.starts_with(
-        "samples_seen,epoch,sim_ticks,train_loss,test_loss,test_accuracy,test_r2,messages_sent,messages_delivered,"
+        "name,seed,samples_seen,epoch,sim_ticks,train_loss,test_loss,test_accuracy,test_r2,messages_sent_total,"
     ));
     assert_eq!(
         metrics.lines().count(),

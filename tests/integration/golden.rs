@@ -15,11 +15,11 @@ use crate::common::scenarios_dir;
 const GOLDEN: [(&str, &str); 2] = [
     (
         "xor.ron",
-        "8313e306c5adcba64065a58feb6abc5b7abfbe02d61c1d11214a9b9373baac7f",
+        "cd791bc7fd750c2fc15f87d7afabfee3b36b988827219e3ccf0c2453869ea5e2",
     ),
     (
         "digits-faults.ron",
-        "86da81695e2af79ff7c04cea799e32349aec29c09434e9bbb0a3cb1093f96da1",
+        "c4f56fb6ba2b4aec6d0e2a26b9f585b2c2de7bc080db2631fee97e0e1ec31f28",
     ),
 ];
 

@@ -8,4 +8,5 @@ mod equivalence;
 mod faults;
 mod golden;
 mod observation;
+mod outputs;
 mod scenarios;
