@@ -44,7 +44,7 @@ use crate::data::Split;
 use crate::plan::{FaultAction, FaultTimeline, Plan, Reinit};
 use crate::rule::Feedback;
 use crate::topology::{Params, Topology};
-use crate::trainer::{Checkpoint, Observer, Schedule, TrainReport, Trainer};
+use crate::trainer::{Checkpoint, Divergence, Observer, Schedule, TrainReport, Trainer};
 
 use accounting::Accounting;
 use estimates::{Change, Estimates};
@@ -122,6 +122,8 @@ pub struct EventEngine<'p> {
     completed: usize,
     window_loss: f64,
     window_count: usize,
+    /// Set when a training loss is not finite: training stops there.
+    diverged: Option<Divergence>,
 }
 
 impl std::fmt::Debug for EventEngine<'_> {
@@ -204,6 +206,7 @@ impl<'p> EventEngine<'p> {
             completed: 0,
             window_loss: 0.0,
             window_count: 0,
+            diverged: None,
         }
     }
 
@@ -299,23 +302,31 @@ impl<'p> EventEngine<'p> {
         }
     }
 
-    /// Observes every checkpoint reached.
+    /// Observes every checkpoint reached and, once diverged, the state where training stopped.
     fn observe(&mut self, observer: &mut dyn Observer, checkpoints: &[usize], next: &mut usize) {
         while *next < checkpoints.len() && checkpoints[*next] <= self.completed {
             *next += 1;
-            observer.checkpoint(&Checkpoint {
-                samples_seen: self.completed,
-                sim_ticks: self.now,
-                train_loss: (self.window_count > 0)
-                    .then(|| self.window_loss / self.window_count as f64),
-                params: &self.learner.params,
-                messages: &self.acct.messages,
-                staleness: self.acct.staleness,
-                neurons_down: self.health.neurons_down,
-            });
-            self.window_loss = 0.0;
-            self.window_count = 0;
+            self.checkpoint(observer);
         }
+        if self.diverged.is_some() && *next <= checkpoints.len() {
+            *next = checkpoints.len() + 1;
+            self.checkpoint(observer);
+        }
+    }
+
+    fn checkpoint(&mut self, observer: &mut dyn Observer) {
+        observer.checkpoint(&Checkpoint {
+            samples_seen: self.completed,
+            sim_ticks: self.now,
+            train_loss: (self.window_count > 0)
+                .then(|| self.window_loss / self.window_count as f64),
+            params: &self.learner.params,
+            messages: &self.acct.messages,
+            staleness: self.acct.staleness,
+            neurons_down: self.health.neurons_down,
+        });
+        self.window_loss = 0.0;
+        self.window_count = 0;
     }
 }
 
@@ -343,7 +354,7 @@ impl Trainer for EventEngine<'_> {
         loop {
             self.admit_while_possible(data, schedule);
             self.observe(observer, checkpoints, &mut next_checkpoint);
-            if self.completed >= schedule.len() {
+            if self.completed >= schedule.len() || self.diverged.is_some() {
                 break;
             }
             let Some((key, event)) = self.queue.pop() else {
@@ -412,6 +423,7 @@ impl Trainer for EventEngine<'_> {
             crashed_neuron_ticks: self.health.crashed_ticks,
             neurons_down_at_end: down,
             samples_without_loss: self.acct.samples_without_loss,
+            diverged: self.diverged,
         }
     }
 

@@ -38,7 +38,7 @@ use crate::rng::{MessageDraws, Purpose};
 use crate::scenario::{Estimator, MissingInput};
 use crate::topology::{Params, Topology};
 use crate::trainer::{
-    Checkpoint, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
+    Checkpoint, Divergence, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
 };
 
 /// What a queue entry is.
@@ -181,6 +181,7 @@ pub struct ReferenceEngine<'p> {
     active: usize,
     window_loss: f64,
     window_count: usize,
+    diverged: Option<Divergence>,
 }
 
 impl std::fmt::Debug for ReferenceEngine<'_> {
@@ -242,6 +243,7 @@ impl<'p> ReferenceEngine<'p> {
             active: 0,
             window_loss: 0.0,
             window_count: 0,
+            diverged: None,
         }
     }
 
@@ -617,12 +619,17 @@ impl<'p> ReferenceEngine<'p> {
         }
         let mut demands = vec![0.0; outputs];
         let target = data.targets(schedule.sample(position));
-        self.window_loss +=
-            self.plan
-                .learning
-                .output
-                .loss_and_demands(&values, target, &mut demands);
+        let loss = self
+            .plan
+            .learning
+            .output
+            .loss_and_demands(&values, target, &mut demands);
+        self.window_loss += loss;
         self.window_count += 1;
+        if !loss.is_finite() && self.diverged.is_none() {
+            let sample = schedule.sample(position);
+            self.diverged = Some(Divergence::at(position, sample, &self.params, self.t));
+        }
         for (o, &d) in demands.iter().enumerate() {
             let j = self.t.outputs().start + o;
             // The output neuron reads its demand from the message when it arrives. (A demand that
@@ -656,8 +663,13 @@ impl Trainer for ReferenceEngine<'_> {
             while self.active < self.plan.learning.in_flight && self.admitted < schedule.len() {
                 self.admit(data, schedule);
             }
-            while next < checkpoints.len() && checkpoints[next] <= self.completed {
-                next += 1;
+            loop {
+                let due = next < checkpoints.len() && checkpoints[next] <= self.completed;
+                let stopped = self.diverged.is_some() && next <= checkpoints.len();
+                if !(due || stopped) {
+                    break;
+                }
+                next = if due { next + 1 } else { checkpoints.len() + 1 };
                 observer.checkpoint(&Checkpoint {
                     samples_seen: self.completed,
                     sim_ticks: self.now,
@@ -671,7 +683,7 @@ impl Trainer for ReferenceEngine<'_> {
                 self.window_loss = 0.0;
                 self.window_count = 0;
             }
-            if self.completed >= schedule.len() {
+            if self.completed >= schedule.len() || self.diverged.is_some() {
                 break;
             }
             let Some((key, item)) = self.queue.pop() else {
@@ -759,6 +771,7 @@ impl Trainer for ReferenceEngine<'_> {
             crashed_neuron_ticks: self.crashed_ticks,
             neurons_down_at_end: down,
             samples_without_loss: self.samples_without_loss,
+            diverged: self.diverged,
         }
     }
 

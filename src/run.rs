@@ -214,7 +214,11 @@ pub fn run_plan(
         samples_without_loss: report.samples_without_loss,
         final_alignment: last.alignment.clone(),
         warnings,
-        passed: expectations.iter().all(|e| e.passed),
+        diverged: report
+            .diverged
+            .as_ref()
+            .map(|d| warnings::diverged(plan, &report, d)),
+        passed: report.diverged.is_none() && expectations.iter().all(|e| e.passed),
         expectations,
     };
     Ok(RunResult {

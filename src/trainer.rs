@@ -294,6 +294,44 @@ pub struct TrainReport {
     pub neurons_down_at_end: Vec<usize>,
     /// Samples whose outputs never reached the loss agent (nothing learned from them).
     pub samples_without_loss: u64,
+    /// Where the run stopped because it diverged, if it did.
+    pub diverged: Option<Divergence>,
+}
+
+/// Where a run diverged: the loss of a training sample was not a finite number, and training stopped
+/// there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// Schedule position of the sample whose loss was not finite.
+    pub position: usize,
+    /// That sample, as an index into the training split.
+    pub sample: usize,
+    /// The first neuron, in neuron order, with a weight or bias that is not finite; `None` when every
+    /// parameter is finite (the outputs overflowed).
+    pub neuron: Option<usize>,
+}
+
+impl Divergence {
+    /// The divergence found at schedule `position` (training sample `sample`), blaming the first
+    /// neuron of `topology` whose parameters in `params` are not all finite.
+    pub fn at(
+        position: usize,
+        sample: usize,
+        params: &Params,
+        topology: &crate::topology::Topology,
+    ) -> Divergence {
+        let neuron = (0..topology.neurons()).find(|&j| {
+            !params.biases[j].is_finite()
+                || params.weights[topology.incoming(j)]
+                    .iter()
+                    .any(|w| !w.is_finite())
+        });
+        Divergence {
+            position,
+            sample,
+            neuron,
+        }
+    }
 }
 
 /// A trainer: runs a schedule over a training split, calling the observer at each checkpoint.

@@ -6,7 +6,7 @@ use super::trace::{Fate, Message, MessageKind};
 use super::{Action, EventEngine};
 use crate::data::Split;
 use crate::scenario::MissingInput;
-use crate::trainer::{Kind, Schedule};
+use crate::trainer::{Divergence, Kind, Schedule};
 
 impl EventEngine<'_> {
     /// Puts the next schedule position into a free slot at the current time; faults timed by that
@@ -424,6 +424,10 @@ impl EventEngine<'_> {
         );
         self.window_loss += loss;
         self.window_count += 1;
+        if !loss.is_finite() && self.diverged.is_none() {
+            let sample = schedule.sample(position);
+            self.diverged = Some(Divergence::at(position, sample, &self.learner.params, t));
+        }
         for (o, j) in outputs.enumerate() {
             self.acct.messages.at(Kind::Loss, layer).sent += 1;
             let fate = self.inbox.demand_fate(&self.plan.links, slot, o);

@@ -120,10 +120,25 @@ pub struct Summary {
     /// Things the user should know about the run (neurons down at the end, samples never learned
     /// from, non-finite results).
     pub warnings: Vec<String>,
+    /// Where training stopped because a loss was not finite (`null` when it did not).
+    pub diverged: Option<Diverged>,
     /// Each expectation with its value.
     pub expectations: Vec<ExpectationResult>,
     /// Whether every expectation held.
     pub passed: bool,
+}
+
+/// Where and why a run diverged, as `summary.json` writes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diverged {
+    /// Schedule position of the sample whose loss was not finite.
+    pub position: usize,
+    /// That sample, as an index into the training split.
+    pub sample: usize,
+    /// The first neuron with a weight or bias that is not finite, named as in scenarios.
+    pub neuron: Option<String>,
+    /// What to try.
+    pub hint: String,
 }
 
 /// Staleness figures of `summary.json`.

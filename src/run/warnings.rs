@@ -3,7 +3,8 @@
 use super::metrics::MetricsRow;
 use crate::engine::trace::neuron_name;
 use crate::plan::Plan;
-use crate::trainer::TrainReport;
+use crate::run::summary::Diverged;
+use crate::trainer::{Divergence, TrainReport};
 
 /// The warnings of a run of `plan` that ended with `report` and `last`.
 pub(crate) fn warnings(plan: &Plan, report: &TrainReport, last: &MetricsRow) -> Vec<String> {
@@ -45,15 +46,63 @@ pub(crate) fn warnings(plan: &Plan, report: &TrainReport, last: &MetricsRow) -> 
             report.samples_without_loss, report.samples_seen
         ));
     }
-    if report.samples_seen < plan.schedule.len() {
+    if report.samples_seen < plan.schedule.len() && report.diverged.is_none() {
         warnings.push(format!(
             "training stopped after {} of {} samples",
             report.samples_seen,
             plan.schedule.len()
         ));
     }
-    if !last.test_loss.is_finite() {
-        warnings.push("the final test loss is not finite: training diverged".into());
+    if let Some(d) = &report.diverged {
+        warnings.push(diverged(plan, report, d).describe());
+    } else if !last.test_loss.is_finite() {
+        warnings.push("the final test loss is not finite".into());
     }
     warnings
+}
+
+/// What `summary.json` says of a divergence, with a hint from the settings that make one likely.
+pub(crate) fn diverged(plan: &Plan, report: &TrainReport, d: &Divergence) -> Diverged {
+    let l = &plan.learning;
+    let mut hints = vec![format!("lower the learning rate (lr: {})", l.sgd.lr)];
+    if report.staleness.max > 0 {
+        hints.push(format!(
+            "with {} samples in flight attention is up to {} updates stale: lower the rate for this \
+             staleness, or in_flight",
+            l.in_flight, report.staleness.max
+        ));
+    }
+    if l.sgd.momentum > 0.0 {
+        hints.push(format!("or the momentum ({})", l.sgd.momentum));
+    }
+    if plan.rule.needs_gradient_norm() {
+        hints.push(
+            "the greedy rule scales attention by 1/‖g‖ layer after layer: tiny norms give huge \
+             demands and bias steps"
+                .into(),
+        );
+    }
+    Diverged {
+        position: d.position,
+        sample: d.sample,
+        neuron: d.neuron.map(|j| neuron_name(plan.topology.role(j))),
+        hint: hints.join("; "),
+    }
+}
+
+impl Diverged {
+    /// The warning line.
+    pub fn describe(&self) -> String {
+        let neuron = match &self.neuron {
+            Some(n) => {
+                format!("; {n} was the first neuron with a weight or bias that is not finite")
+            }
+            None => "; every weight was finite, the outputs overflowed".into(),
+        };
+        format!(
+            "training diverged: the loss of training sample {} (schedule position {}) is not a \
+             finite number{neuron}; training stopped there. Hint: {}",
+            self.sample, self.position, self.hint
+        )
+    }
 }

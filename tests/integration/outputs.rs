@@ -64,3 +64,42 @@ fn metrics_of_a_dense_run_and_a_faulty_event_run_concatenate() {
     assert!(cells[at("messages_sent_total")].parse::<u64>().unwrap() > 0);
     assert!(!cells[at("alignment_hidden0")].is_empty());
 }
+
+/// A run whose loss stops being a number stops there: the summary says where, which neuron and what
+/// to try, the verdict is a failure, and the rows measured until then are kept, without NaN.
+#[test]
+fn a_diverged_run_stops_and_says_where() {
+    for engine in ["Events", "Reference"] {
+        let result = run::run(&scenario(&format!(
+            "Scenario(
+                name: \"diverge\", seed: 2,
+                data: Sensors(count: 4, samples: 200),
+                network: (hidden: [8], activation: Identity, output: Linear),
+                learning: (rule: Attention, optimizer: Sgd(lr: 3.0), epochs: 5, in_flight: 2,
+                           engine: Some({engine})),
+                evaluation: (per_epoch: 4),
+            )"
+        )))
+        .unwrap();
+        let s = &result.summary;
+        let d = s
+            .diverged
+            .as_ref()
+            .expect("lr 3 with identity units diverges");
+        assert!(!s.passed, "{engine}");
+        assert!(
+            d.position < 800 && s.samples_seen <= d.position,
+            "{engine}: {d:?}"
+        );
+        assert!(d.hint.contains("lr: 3"), "{}", d.hint);
+        assert!(
+            s.warnings.iter().any(|w| w.contains("diverged")),
+            "{:?}",
+            s.warnings
+        );
+        assert!(result.metrics.len() >= 2, "the rows until then are kept");
+        let files = output::render(&result).unwrap();
+        let csv = &files.iter().find(|(n, _)| *n == "metrics.csv").unwrap().1;
+        assert!(!String::from_utf8_lossy(csv).contains("NaN"));
+    }
+}
