@@ -9,9 +9,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::data;
+use crate::memory::Limit;
 use crate::output;
+use crate::rng::Streams;
 use crate::run;
-use crate::scenario::Scenario;
+use crate::scenario::{validate_with_data_within, Draft, Scenario};
 
 /// Simulate neural networks as societies of attention-seeking neuron agents.
 #[derive(Debug, Parser)]
@@ -47,7 +50,7 @@ pub enum Command {
         /// A folder written by `neuragent run`.
         dir: PathBuf,
     },
-    /// Check scenario files (and load their data) and report every problem in each.
+    /// Check scenario files and their data, without training, and report every problem in each.
     Validate {
         /// Scenario files (RON).
         #[arg(required = true)]
@@ -124,20 +127,25 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Validate { scenarios } => {
+            let limit = crate::memory::limit().map_err(anyhow::Error::msg)?;
             let mut failed = false;
             for path in &scenarios {
-                let checked = Scenario::from_file(path)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|s| {
-                        run::Setup::new(&s).map_err(|e| {
-                            anyhow::Error::from(e).context(format!("{}", path.display()))
-                        })
-                    });
-                match checked {
-                    Ok(_) => print_ignoring_closed_pipe(&format!("{}: ok\n", path.display())),
-                    Err(e) => {
-                        failed = true;
-                        eprintln!("error: {e:#}");
+                let errors = match Draft::read(path) {
+                    Ok(draft) => {
+                        for w in draft.warnings() {
+                            let at = w.position.map_or(String::new(), |at| format!("{at}:"));
+                            eprintln!("warning: {}:{at} {w}", path.display());
+                        }
+                        validate(draft, limit)
+                    }
+                    Err(e) => vec![e.to_string()],
+                };
+                if errors.is_empty() {
+                    print_ignoring_closed_pipe(&format!("{}: ok\n", path.display()));
+                } else {
+                    failed = true;
+                    for e in errors {
+                        eprintln!("error: {e}");
                     }
                 }
             }
@@ -148,6 +156,35 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// Checks a scenario as `neuragent validate` does, and returns every problem found as messages
+/// (none when it is valid): its types and values; then, unless the data spec itself is wrong (or a
+/// type error leaves the run's length unknown), its data, loaded within `limit`, and everything that
+/// needs the data — the neurons that faults and overrides name, faults timed after the run, the
+/// expectations that suit the task, and the memory the run needs ([`crate::scenario::validate_with_data`]). Nothing
+/// is trained and nothing large is allocated.
+pub fn validate(mut draft: Draft, limit: Option<Limit>) -> Vec<String> {
+    let mut data_error = None;
+    if draft.can_check_with_data() {
+        if let Some(s) = draft.scenario() {
+            let found = data::load_within(&s.data, &Streams::new(s.seed), limit)
+                .map(|dataset| validate_with_data_within(s, &dataset.shape(), Ok(limit)));
+            match found {
+                Ok(problems) => draft.add(problems),
+                Err(e) => data_error = Some(e),
+            }
+        }
+    }
+    let file = draft.file().display().to_string();
+    let mut errors = Vec::new();
+    if let Err(e) = draft.into_result() {
+        errors.push(e.to_string());
+    }
+    if let Some(e) = data_error {
+        errors.push(format!("{file}: {e}"));
+    }
+    errors
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error of the run.

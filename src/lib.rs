@@ -89,6 +89,7 @@ pub mod engine;
 pub mod evaluate;
 mod loss;
 pub mod math;
+pub mod memory;
 pub mod output;
 pub mod plot;
 pub mod rng;

@@ -6,13 +6,13 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::alignment::Alignment;
-use crate::data::{self, DataError, Dataset, Split, Task};
+use crate::data::{self, DataError, Dataset, Split};
 use crate::dense::DenseTrainer;
 use crate::engine::{EngineError, Estimation, EventEngine, EventSettings};
 use crate::evaluate::{Evaluator, Scores};
 use crate::rng::{Purpose, Streams};
 use crate::rule::{Feedback, Sgd};
-use crate::scenario::{Engine, Expectation, OptimizerSpec, OutputKind, RuleSpec, Scenario};
+use crate::scenario::{Engine, Expectation, OptimizerSpec, RuleSpec, Scenario};
 use crate::topology::{Params, Topology, TopologyError};
 use crate::trainer::{
     Checkpoint, Kind, MessageCount, MessageStats, Observer, Schedule, Staleness, TrainReport,
@@ -34,15 +34,9 @@ pub enum RunError {
     /// Writing the event trace failed.
     #[error("cannot write the event trace: {0}")]
     Trace(std::io::Error),
-    /// Faults or link overrides name neurons the data's shape does not have.
+    /// The scenario does not fit its data: see [`crate::scenario::validate_with_data`].
     #[error("invalid scenario for this data:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Shape(Vec<crate::scenario::Problem>),
-    /// The output kind does not fit the data.
-    #[error("network.output: Softmax needs a classification dataset, but {dataset} is a regression task; use output: Linear")]
-    SoftmaxOnRegression {
-        /// The dataset name.
-        dataset: String,
-    },
 }
 
 /// One row of `metrics.csv`: the state of the run at a checkpoint.
@@ -306,14 +300,7 @@ impl Setup {
     pub fn new(scenario: &Scenario) -> Result<Setup, RunError> {
         let streams = Streams::new(scenario.seed);
         let dataset = data::load(&scenario.data, &streams)?;
-        if scenario.network.output == OutputKind::Softmax
-            && matches!(dataset.task, Task::Regression { .. })
-        {
-            return Err(RunError::SoftmaxOnRegression {
-                dataset: dataset.name.clone(),
-            });
-        }
-        let problems = scenario.validate_shape(dataset.n_features(), dataset.n_outputs());
+        let problems = crate::scenario::validate_with_data(scenario, &dataset.shape());
         if !problems.is_empty() {
             return Err(RunError::Shape(problems));
         }
