@@ -10,11 +10,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::data;
-use crate::memory::Limit;
+use crate::memory::{Bytes, Limit};
 use crate::output;
 use crate::rng::Streams;
 use crate::run;
-use crate::scenario::{validate_with_data_within, Draft, Scenario};
+use crate::scenario::{
+    estimate_memory, validate_with_data_within, DataShape, Draft, MemoryEstimate, Scenario,
+};
 
 /// Simulate neural networks as societies of attention-seeking neuron agents.
 #[derive(Debug, Parser)]
@@ -130,22 +132,27 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let limit = crate::memory::limit().map_err(anyhow::Error::msg)?;
             let mut failed = false;
             for path in &scenarios {
-                let errors = match Draft::read(path) {
-                    Ok(draft) => {
-                        for w in draft.warnings() {
-                            let at = w.position.map_or(String::new(), |at| format!("{at}:"));
-                            eprintln!("warning: {}:{at} {w}", path.display());
+                let outcome =
+                    Draft::read(path)
+                        .map_err(|e| vec![e.to_string()])
+                        .and_then(|draft| {
+                            for w in draft.warnings() {
+                                let at = w.position.map_or(String::new(), |at| format!("{at}:"));
+                                eprintln!("warning: {}:{at} {w}", path.display());
+                            }
+                            validate(draft, limit)
+                        });
+                match outcome {
+                    Ok(checked) => print_ignoring_closed_pipe(&format!(
+                        "{}: ok (about {} of memory at peak)\n",
+                        path.display(),
+                        Bytes(checked.memory.total())
+                    )),
+                    Err(errors) => {
+                        failed = true;
+                        for e in errors {
+                            eprintln!("error: {e}");
                         }
-                        validate(draft, limit)
-                    }
-                    Err(e) => vec![e.to_string()],
-                };
-                if errors.is_empty() {
-                    print_ignoring_closed_pipe(&format!("{}: ok\n", path.display()));
-                } else {
-                    failed = true;
-                    for e in errors {
-                        eprintln!("error: {e}");
                     }
                 }
             }
@@ -158,33 +165,56 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Checks a scenario as `neuragent validate` does, and returns every problem found as messages
-/// (none when it is valid): its types and values; then, unless the data spec itself is wrong (or a
-/// type error leaves the run's length unknown), its data, loaded within `limit`, and everything that
-/// needs the data — the neurons that faults and overrides name, faults timed after the run, the
-/// expectations that suit the task, and the memory the run needs ([`crate::scenario::validate_with_data`]). Nothing
-/// is trained and nothing large is allocated.
-pub fn validate(mut draft: Draft, limit: Option<Limit>) -> Vec<String> {
+/// A scenario that passed every check of `neuragent validate`.
+#[derive(Debug)]
+pub struct Validated {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The shape of its data.
+    pub shape: DataShape,
+    /// The memory a run needs.
+    pub memory: MemoryEstimate,
+}
+
+/// Checks a scenario as `neuragent validate` does, and returns it with its data's shape and memory
+/// estimate, or every problem found as messages: its types and values; then, unless the data spec
+/// itself is wrong (or a type error leaves the run's length unknown), its data, loaded within
+/// `limit`, and everything that needs the data ([`crate::scenario::validate_with_data`]): the
+/// neurons that faults and overrides name, faults timed after the run, the expectations that suit
+/// the task, and the memory the run needs. Nothing is trained and no network is built.
+pub fn validate(mut draft: Draft, limit: Option<Limit>) -> Result<Validated, Vec<String>> {
     let mut data_error = None;
+    let mut shape = None;
     if draft.can_check_with_data() {
         if let Some(s) = draft.scenario() {
-            let found = data::load_within(&s.data, &Streams::new(s.seed), limit)
-                .map(|dataset| validate_with_data_within(s, &dataset.shape(), Ok(limit)));
+            let found = data::load_within(&s.data, &Streams::new(s.seed), limit).map(|dataset| {
+                let shape = dataset.shape();
+                (shape, validate_with_data_within(s, &shape, Ok(limit)))
+            });
             match found {
-                Ok(problems) => draft.add(problems),
+                Ok((found_shape, problems)) => {
+                    shape = Some(found_shape);
+                    draft.add(problems);
+                }
                 Err(e) => data_error = Some(e),
             }
         }
     }
     let file = draft.file().display().to_string();
     let mut errors = Vec::new();
-    if let Err(e) = draft.into_result() {
-        errors.push(e.to_string());
-    }
+    let scenario = draft.into_result().map_err(|e| errors.push(e.to_string()));
     if let Some(e) = data_error {
         errors.push(format!("{file}: {e}"));
     }
-    errors
+    match (scenario, shape) {
+        (Ok(scenario), Some(shape)) if errors.is_empty() => Ok(Validated {
+            memory: estimate_memory(&scenario, &shape),
+            scenario,
+            shape,
+        }),
+        _ if errors.is_empty() => Err(vec![format!("{file}: the data could not be checked")]),
+        _ => Err(errors),
+    }
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error of the run.

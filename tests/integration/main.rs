@@ -7,3 +7,4 @@ mod equivalence;
 mod faults;
 mod observation;
 mod scenarios;
+mod validate;

@@ -52,7 +52,7 @@ pub fn validate_with_data_within(
 ) -> Vec<Problem> {
     let mut out = Problems::default();
     check_task(&mut out, s, shape);
-    let fits_indices = check_indices(&mut out, s, shape);
+    check_indices(&mut out, s, shape);
     check_references(&mut out, s, shape);
     check_timing(&mut out, s, shape);
     if s.evaluation.per_epoch > shape.train_samples.max(1) {
@@ -67,7 +67,7 @@ pub fn validate_with_data_within(
     }
     check_expectations(&mut out, s, shape);
     match limit {
-        Ok(Some(limit)) if fits_indices => check_memory(&mut out, s, shape, limit),
+        Ok(Some(limit)) => check_memory(&mut out, s, shape, limit),
         Ok(_) => {}
         Err(message) => out.push(format!("(environment) {LIMIT_VAR}"), "…", message),
     }
@@ -84,13 +84,11 @@ fn check_task(out: &mut Problems, s: &Scenario, shape: &DataShape) {
     }
 }
 
-/// Neurons, synapses and training samples are numbered with 32-bit integers. True when they fit.
-fn check_indices(out: &mut Problems, s: &Scenario, shape: &DataShape) -> bool {
+/// Neurons, synapses and training samples are numbered with 32-bit integers.
+fn check_indices(out: &mut Problems, s: &Scenario, shape: &DataShape) {
     let size = size(s, shape);
-    let mut fits = true;
     for (count, what) in [(size.neurons, "neurons"), (size.synapses, "synapses")] {
         if count > MAX_INDEX {
-            fits = false;
             out.push(
                 "network.hidden",
                 hidden_shown(s),
@@ -104,7 +102,6 @@ fn check_indices(out: &mut Problems, s: &Scenario, shape: &DataShape) -> bool {
     }
     let admitted = shape.train_samples as u128 * s.learning.epochs as u128;
     if admitted > u64::MAX as u128 || shape.train_samples as u128 > MAX_INDEX {
-        fits = false;
         out.push(
             "learning.epochs",
             s.learning.epochs,
@@ -115,7 +112,6 @@ fn check_indices(out: &mut Problems, s: &Scenario, shape: &DataShape) -> bool {
             ),
         );
     }
-    fits
 }
 
 /// `[w1, w2, ...]`, shortened.
