@@ -278,6 +278,29 @@ pub fn load_within(
     split(table, &source_name, test_fraction, standardize, streams)
 }
 
+/// Reads a classification CSV table from `input` (as [`load`] reads a `Csv` file: header row, label
+/// column `label_column`, numeric features), then splits and standardizes it as `split` says. `name`
+/// names the source in messages and becomes the dataset's name.
+pub fn from_csv(
+    input: impl std::io::Read,
+    name: &str,
+    label_column: &str,
+    split_options: SplitOptions,
+    streams: &Streams,
+    limit: Option<Limit>,
+) -> Result<Dataset, DataError> {
+    let SplitOptions {
+        test_fraction,
+        standardize,
+    } = split_options;
+    check_test_fraction(name, test_fraction)?;
+    let mut table = csv_file::parse(input, std::path::Path::new(name), label_column, limit)?;
+    table.name = name.to_string();
+    let outputs = table.labels.iter().max().map_or(0, |&m| m + 1);
+    check_fits(name, table.rows(), table.n_features(), outputs, limit)?;
+    split(table, name, test_fraction, standardize, streams)
+}
+
 /// Bytes a dataset of `samples` rows needs at its peak: the table (features and a label or target
 /// per row) and the two splits built from it (features again, one target per output, a label).
 pub fn bytes_needed(samples: usize, features: usize, outputs: usize) -> u128 {

@@ -32,7 +32,16 @@ pub(super) fn load(
         error,
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
-    let bytes = file.metadata().map_err(read_error)?.len();
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        // A directory, a device such as /dev/zero, a pipe: nothing a table can be read from, or
+        // something that never ends.
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let bytes = metadata.len();
     if bytes > MAX_FILE_BYTES {
         return Err(DataError::FileTooLarge {
             path: path.to_path_buf(),
@@ -533,6 +542,18 @@ mod tests {
         let err = load(&path, "label", None).err().unwrap();
         assert!(matches!(err, DataError::Malformed { line: 3, .. }), "{err}");
         assert!(err.to_string().contains("bytes.csv:3:"), "{err}");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path(), std::path::Path::new("/dev/zero")] {
+            if !path.exists() {
+                continue;
+            }
+            let err = load(path, "label", None).err().unwrap();
+            assert!(err.to_string().ends_with(": not a regular file"), "{err}");
+        }
     }
 
     #[test]

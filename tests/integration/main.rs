@@ -5,6 +5,7 @@ mod common;
 mod determinism;
 mod equivalence;
 mod faults;
+mod hostile;
 mod observation;
 mod scenarios;
 mod validate;
