@@ -132,35 +132,65 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let limit = crate::memory::limit().map_err(anyhow::Error::msg)?;
             let mut failed = false;
             for path in &scenarios {
-                let outcome =
-                    Draft::read(path)
-                        .map_err(|e| vec![e.to_string()])
-                        .and_then(|draft| {
-                            for w in draft.warnings() {
-                                let at = w.position.map_or(String::new(), |at| format!("{at}:"));
-                                eprintln!("warning: {}:{at} {w}", path.display());
-                            }
-                            validate(draft, limit)
-                        });
-                match outcome {
-                    Ok(checked) => print_ignoring_closed_pipe(&format!(
-                        "{}: ok (about {} of memory at peak)\n",
-                        path.display(),
-                        Bytes(checked.memory.total())
-                    )),
-                    Err(errors) => {
-                        failed = true;
-                        for e in errors {
-                            eprintln!("error: {e}");
-                        }
-                    }
-                }
+                let report = validate_report(path, Draft::read(path), limit);
+                eprint!("{}", report.stderr);
+                print_ignoring_closed_pipe(&report.stdout);
+                failed |= !report.valid;
             }
             Ok(if failed {
                 ExitCode::from(EXIT_ERROR)
             } else {
                 ExitCode::SUCCESS
             })
+        }
+    }
+}
+
+/// What `neuragent validate` prints for one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidateReport {
+    /// Whether the file is valid.
+    pub valid: bool,
+    /// `FILE: ok (about N of memory at peak)` when it is.
+    pub stdout: String,
+    /// One `warning: ...` line per warning, then one `error: ...` per error.
+    pub stderr: String,
+}
+
+/// The report of `neuragent validate` on `file`, read as `read` (with [`Draft::read`] or
+/// [`Draft::parse`]), with the memory `limit`.
+pub fn validate_report(
+    file: &std::path::Path,
+    read: Result<Draft, crate::scenario::ScenarioError>,
+    limit: Option<Limit>,
+) -> ValidateReport {
+    let mut stderr = String::new();
+    let outcome = read.map_err(|e| vec![e.to_string()]).and_then(|draft| {
+        for w in draft.warnings() {
+            let at = w.position.map_or(String::new(), |at| format!("{at}:"));
+            stderr += &format!("warning: {}:{at} {w}\n", file.display());
+        }
+        validate(draft, limit)
+    });
+    match outcome {
+        Ok(valid) => ValidateReport {
+            valid: true,
+            stdout: format!(
+                "{}: ok (about {} of memory at peak)\n",
+                file.display(),
+                Bytes(valid.memory.total())
+            ),
+            stderr,
+        },
+        Err(errors) => {
+            for e in errors {
+                stderr += &format!("error: {e}\n");
+            }
+            ValidateReport {
+                valid: false,
+                stdout: String::new(),
+                stderr,
+            }
         }
     }
 }

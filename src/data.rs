@@ -636,4 +636,57 @@ mod tests {
         assert_eq!(s.label(0), None);
         assert_eq!(Task::Regression { targets: 1 }.outputs(), 1);
     }
+
+    #[test]
+    fn data_that_would_not_fit_is_refused_before_it_is_drawn() {
+        use crate::memory::LimitSource;
+        let limit = Limit {
+            bytes: 64 << 20,
+            source: LimitSource::Environment,
+        };
+        let huge = spec(
+            DataSource::Blobs {
+                samples: 1_000_000_000,
+                classes: 1000,
+                features: 1000,
+                spread: 1.0,
+            },
+            0.2,
+            true,
+        );
+        let started = std::time::Instant::now();
+        let err = load_within(&huge, &Streams::new(0), Some(limit)).unwrap_err();
+        assert!(started.elapsed().as_secs() < 2);
+        assert!(
+            matches!(
+                err,
+                DataError::TooLarge {
+                    samples: 1_000_000_000,
+                    features: 1000,
+                    outputs: 1000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "blobs: the data needs about 24 TB (1000000000 samples × 1000 features, 1000 \
+                 outputs), more than the 67 MB (set by NEURAGENT_MEMORY_LIMIT) that may be used"
+            ),
+            "{err}"
+        );
+        // The same generator, small, fits.
+        let small = spec(
+            DataSource::Blobs {
+                samples: 100,
+                classes: 3,
+                features: 2,
+                spread: 1.0,
+            },
+            0.2,
+            true,
+        );
+        assert!(load_within(&small, &Streams::new(0), Some(limit)).is_ok());
+    }
 }

@@ -34,6 +34,7 @@
 //!
 //! * [`scenario`] — the RON schema, defaults and validation (every problem reported at once).
 //! * [`data`] — bundled datasets, CSV files, synthetic generators, split and standardization.
+//! * [`memory`] — how much memory a run may use (refused up front when it would need more).
 //! * [`topology`] — neurons and synapses as a `petgraph` graph, compiled so that every neuron's
 //!   incoming weights are one contiguous slice; [`topology::Params`] holds weights and biases.
 //! * [`rule`] — the [`rule::LearningRule`] trait (exact attention, greedy attention, feedback

@@ -605,4 +605,47 @@ mod tests {
         };
         assert_eq!(load(&path, "label", Some(limit)).unwrap().rows(), 10_000);
     }
+
+    /// docs/datasets.md shows actual output.
+    #[test]
+    fn docs_examples_are_actual_output() {
+        let doc = include_str!("../../docs/datasets.md");
+        let block = |start: &str| -> String {
+            let at = doc
+                .find(start)
+                .unwrap_or_else(|| panic!("no {start} block"));
+            let body = &doc[at + start.len()..];
+            body[..body.find("```").unwrap()].to_string()
+        };
+        let parse = |text: &str| {
+            let split = SplitOptions {
+                test_fraction: 0.2,
+                standardize: true,
+            };
+            crate::data::from_csv(
+                text.as_bytes(),
+                "my-data.csv",
+                "label",
+                split,
+                &Streams::new(0),
+                None,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let csv = block("```csv\n");
+        let shown = block("loading gives (actual output):\n\n```text\n");
+        assert_eq!(parse(&csv) + "\n", shown);
+        let whole_file = block("one at a time, each on line 1 or naming the file:\n\n```text\n");
+        let missing = load(Path::new("my-data.csv"), "label", None).err().unwrap();
+        let got = [
+            parse("a,b,class\n1,2,0\n"),
+            parse("a,b,a,label\n1,2,3,0\n"),
+            parse("a,label\n1,2\n3,2\n4,2\n5,2\n"),
+            parse(""),
+            parse("a,b,label\n"),
+            missing.to_string(),
+        ];
+        assert_eq!(got.join("\n") + "\n", whole_file);
+    }
 }

@@ -42,9 +42,8 @@ pub enum DataError {
     /// The data would not fit in the memory the run may use.
     #[error(
         "{source_name}: the data needs about {} ({samples} samples × {features} features, \
-         {outputs} outputs), more than the {} that may be used: {limit}",
-        Bytes(*bytes),
-        Bytes(limit.bytes)
+         {outputs} outputs), more than the {limit} that may be used",
+        Bytes(*bytes)
     )]
     TooLarge {
         /// The file or dataset name.

@@ -273,3 +273,90 @@ fn bundled_scenarios_validate_with_their_memory() {
         );
     }
 }
+
+/// The fenced blocks of a Markdown text: (language, body).
+fn blocks(doc: &str) -> Vec<(&str, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let mut body = String::new();
+            for l in lines.by_ref() {
+                if l.starts_with("```") {
+                    break;
+                }
+                body.push_str(l);
+                body.push('\n');
+            }
+            blocks.push((lang, body));
+        }
+    }
+    blocks
+}
+
+/// docs/scenarios.md shows actual output: each `ron` example followed by a `$ neuragent validate`
+/// block gives exactly that output, and every other `ron` example is valid.
+#[test]
+fn scenario_docs_examples_are_actual_output() {
+    use neuragent::memory::{parse_size, Limit, LimitSource};
+    use neuragent::scenario::Draft;
+    let doc = include_str!("../../docs/scenarios.md");
+    let blocks = blocks(doc);
+    let (mut valid, mut shown) = (0, 0);
+    for (i, (lang, body)) in blocks.iter().enumerate() {
+        if *lang != "ron" {
+            continue;
+        }
+        let command = blocks
+            .get(i + 1)
+            .filter(|(l, b)| *l == "text" && b.starts_with("$ "));
+        match command {
+            Some((_, output)) => {
+                let (command, expected) = output.split_once('\n').unwrap();
+                let mut words = command.split_whitespace().skip(1);
+                let mut word = words.next().unwrap();
+                let limit = word.strip_prefix("NEURAGENT_MEMORY_LIMIT=").map(|size| {
+                    word = words.next().unwrap();
+                    Limit {
+                        bytes: parse_size(size).unwrap().unwrap(),
+                        source: LimitSource::Environment,
+                    }
+                });
+                assert_eq!((word, words.next()), ("neuragent", Some("validate")));
+                let file = Path::new(words.next().unwrap());
+                let report =
+                    neuragent::cli::validate_report(file, Draft::parse(body.as_str(), file), limit);
+                assert_eq!(report.stderr + &report.stdout, expected, "{body}");
+                shown += 1;
+            }
+            None => {
+                let file = Path::new("doc.ron");
+                let report =
+                    neuragent::cli::validate_report(file, Draft::parse(body.as_str(), file), None);
+                assert!(report.valid, "{body}\n{}", report.stderr);
+                valid += 1;
+            }
+        }
+    }
+    assert_eq!((valid, shown), (3, 8));
+    // The start of a resolved scenario.
+    let excerpt = blocks
+        .iter()
+        .find(|(l, b)| *l == "text" && b.starts_with("#![enable(implicit_some)]"))
+        .expect("the resolved.ron excerpt");
+    let xor =
+        neuragent::scenario::Scenario::from_file(&crate::common::scenarios_dir().join("xor.ron"))
+            .unwrap();
+    assert!(xor.to_ron().starts_with(&excerpt.1), "{}", xor.to_ron());
+    // The misspelled field of "RON in brief".
+    let t = "Scenario(name: \"t\", data: Xor(samples: 10), network: (hidden: [], activation: Tanh, \
+             output: Softmax), learning: (rule: Attention, optimizer: Sgd(lr: 0.1, momentun: 0.9)))";
+    let e = neuragent::scenario::Scenario::parse(t, Path::new("t.ron")).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "learning.optimizer.momentun = 0.9: expected a field of Sgd: lr or momentum (did you \
+             mean momentum?)"
+        ),
+        "{e}"
+    );
+}
