@@ -57,7 +57,8 @@ pub struct Draft {
     unread: Vec<String>,
     /// Whether the value checks ran on the scenario.
     values_checked: bool,
-    positions: OnceCell<BTreeMap<String, Position>>,
+    /// Byte offset of every field written, by path (found on demand).
+    offsets: OnceCell<BTreeMap<String, usize>>,
 }
 
 impl Draft {
@@ -103,7 +104,7 @@ impl Draft {
             more: 0,
             unread: Vec::new(),
             values_checked: true,
-            positions: OnceCell::new(),
+            offsets: OnceCell::new(),
         };
         let strict = match options.from_str::<Scenario>(&draft.text) {
             Ok(scenario) => {
@@ -134,12 +135,7 @@ impl Draft {
                 position: Some(Position::of_offset(text, f.offset)),
             })
             .collect();
-        let positions = walked
-            .offsets
-            .iter()
-            .map(|(path, &o)| (path.clone(), Position::of_offset(text, o)))
-            .collect();
-        let _ = draft.positions.set(positions);
+        let _ = draft.offsets.set(walked.offsets);
         draft.more = walked.more;
         draft.unread = walked.skipped.into_iter().collect();
         draft.values_checked =
@@ -241,17 +237,13 @@ impl Draft {
     /// Where the field at `path` is written, or else the nearest enclosing field that is (not the
     /// whole scenario).
     fn position_of(&self, path: &str) -> Option<Position> {
-        let positions = self.positions.get_or_init(|| {
-            walk::walk::<Scenario>(&self.text, &options(), &REQUIRED)
-                .offsets
-                .into_iter()
-                .map(|(p, o)| (p, Position::of_offset(&self.text, o)))
-                .collect()
-        });
+        let offsets = self
+            .offsets
+            .get_or_init(|| walk::walk::<Scenario>(&self.text, &options(), &REQUIRED).offsets);
         let mut path = path;
         while !path.is_empty() {
-            if let Some(&at) = positions.get(path) {
-                return Some(at);
+            if let Some(&at) = offsets.get(path) {
+                return Some(Position::of_offset(&self.text, at));
             }
             path = &path[..path.rfind(['.', '[']).unwrap_or(0)];
         }
