@@ -119,7 +119,8 @@ pub enum ScenarioError {
         path: PathBuf,
         /// Every problem found (at most 50 type errors, then every value problem).
         problems: Vec<Problem>,
-        /// Type errors found beyond those listed.
+        /// Type errors found beyond those listed (at least this many: the search stops at the
+        /// first one past the limit).
         more: usize,
     },
 }

@@ -106,7 +106,11 @@ impl fmt::Display for ProblemList<'_> {
             }
         }
         if self.more > 0 {
-            write!(f, "\n  ... and {} more", self.more)?;
+            write!(
+                f,
+                "\n  ... and more: the list stops after {} type errors",
+                self.problems.len()
+            )?;
         }
         Ok(())
     }
@@ -132,7 +136,8 @@ mod tests {
         assert_eq!(
             list.to_string(),
             "  - t.ron:3:7: learning.batch_size = 0: expected an integer ≥ 1\n  \
-             - scenario = 42: expected Scenario(..)\n  ... and 2 more"
+             - scenario = 42: expected Scenario(..)\n  ... and more: the list stops after 2 type \
+             errors"
         );
     }
 

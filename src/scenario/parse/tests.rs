@@ -186,6 +186,33 @@ fn missing_repeated_and_misnamed_fields() {
 }
 
 #[test]
+fn the_list_of_type_errors_stops_at_fifty() {
+    let faults = vec!["Crash(neuron: Input(0), at: 200, recover: None)"; 60].join(", ");
+    let t = text(
+        DATA,
+        NET,
+        LEARN,
+        &format!("links: (wait_timeout: 5), faults: [{faults}]"),
+    );
+    match parse(&t) {
+        Err(e @ ScenarioError::Invalid { .. }) => {
+            let ScenarioError::Invalid { problems, more, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(problems.len(), 50);
+            assert!(*more >= 1);
+            assert_eq!(problems[49].path, "faults[49].at");
+            assert!(
+                e.to_string()
+                    .ends_with("\n  ... and more: the list stops after 50 type errors"),
+                "{e}"
+            );
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
 fn the_required_fields_are_those_serde_requires() {
     let full = "name: \"t\", data: Xor(samples: 10), network: (hidden: [], activation: Tanh, \
                 output: Softmax), learning: (rule: Attention)";
