@@ -38,11 +38,11 @@ fn scaling(c: &mut Criterion) {
         let samples = (2_000_000 / synapses).clamp(2, setup.schedule.len());
         let mut schedule = setup.schedule.clone();
         schedule.truncate(samples);
-        let rule = setup.scenario.learning.rule.build();
+
         group.throughput(Throughput::Elements((synapses * samples) as u64));
         group.bench_function(format!("events_{synapses}_synapses"), |b| {
             b.iter_batched(
-                || setup.event_engine(rule.as_ref()).expect("engine"),
+                || neuragent::engine::EventEngine::new(&setup, setup.initial.clone()),
                 |mut engine| engine.train(&setup.dataset.train, &schedule, &mut Unobserved),
                 BatchSize::LargeInput,
             )

@@ -72,12 +72,12 @@ fn wave(c: &mut Criterion) {
     group.throughput(Throughput::Elements(SAMPLES as u64));
 
     let setup = common::parsed(WAVE);
-    let rule = setup.scenario.learning.rule.build();
+
     let mut short = setup.schedule.clone();
     short.truncate(SAMPLES);
     group.bench_function("events_attention", |b| {
         b.iter_batched(
-            || setup.event_engine(rule.as_ref()).expect("engine"),
+            || neuragent::engine::EventEngine::new(&setup, setup.initial.clone()),
             |mut engine| {
                 neuragent::trainer::Trainer::train(
                     &mut engine,
@@ -91,7 +91,7 @@ fn wave(c: &mut Criterion) {
     });
 
     let delay = Exp::new(1.0 / 3.0).expect("rate");
-    let mut rng = Streams::new(5).stream(Purpose::ForwardDelay);
+    let mut rng = Streams::new(5).stream(Purpose::ForwardMessages);
     let mut pending = vec![0u32; 128];
     group.bench_function("binary_heap_forward_only", |b| {
         b.iter(|| {

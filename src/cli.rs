@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::data;
+use crate::engine::TraceLevel;
 use crate::memory::{Bytes, Limit};
 use crate::output;
 use crate::rng::Streams;
@@ -43,9 +44,10 @@ pub enum Command {
         /// Replace the output folder even if it holds a different scenario's results.
         #[arg(long)]
         force: bool,
-        /// Also write every event as JSON Lines to `trace.jsonl` in the output folder.
-        #[arg(long)]
-        trace: bool,
+        /// Also write the trace as JSON Lines to `trace.jsonl` in the output folder: neuron events
+        /// (`--trace`), or neuron events and every message with its fate (`--trace=messages`).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "events")]
+        trace: Option<TraceArg>,
     },
     /// Re-run the resolved scenario of a run folder and report whether the outputs are identical.
     Replay {
@@ -58,6 +60,24 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// How much `--trace` records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceArg {
+    /// Neuron events: admit, fire, loss, credit, and faults.
+    Events,
+    /// Neuron events and every message with its fate.
+    Messages,
+}
+
+impl From<TraceArg> for TraceLevel {
+    fn from(a: TraceArg) -> TraceLevel {
+        match a {
+            TraceArg::Events => TraceLevel::Events,
+            TraceArg::Messages => TraceLevel::Messages,
+        }
+    }
 }
 
 /// Exit code of a finished run whose expectations failed.
@@ -88,17 +108,23 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             let dir = out.unwrap_or_else(|| {
                 PathBuf::from("runs").join(format!("{}-seed{}", parsed.name, parsed.seed))
             });
-            let trace_path = trace.then(|| output::trace_staging_path(&dir));
-            let result = run_with_trace(&parsed, trace_path.as_deref())
-                .with_context(|| format!("{}", scenario.display()));
+            let trace_path = trace.map(|level| (output::trace_staging_path(&dir), level.into()));
+            let result =
+                run_with_trace(&parsed, trace_path.as_ref().map(|(p, l)| (p.as_path(), *l)))
+                    .with_context(|| format!("{}", scenario.display()));
             let written = result.and_then(|result| {
-                output::write_run(&dir, &result, force, trace_path.as_deref())?;
+                output::write_run(
+                    &dir,
+                    &result,
+                    force,
+                    trace_path.as_ref().map(|(p, _)| p.as_path()),
+                )?;
                 Ok(result)
             });
             let result = match written {
                 Ok(result) => result,
                 Err(e) => {
-                    if let Some(path) = &trace_path {
+                    if let Some((path, _)) = &trace_path {
                         let _ = std::fs::remove_file(path);
                     }
                     return Err(e);
@@ -253,20 +279,23 @@ fn print_ignoring_closed_pipe(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// Runs `scenario`, streaming its event trace to `trace` when given.
+/// Runs `scenario`, streaming its trace at the given level to the given file.
 fn run_with_trace(
     scenario: &Scenario,
-    trace: Option<&std::path::Path>,
+    trace: Option<(&std::path::Path, TraceLevel)>,
 ) -> anyhow::Result<run::RunResult> {
-    let writer: Option<Box<dyn std::io::Write>> = match trace {
-        Some(path) => {
+    let writer = match trace {
+        Some((path, level)) => {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
-            Some(Box::new(std::io::BufWriter::new(file)))
+            Some(run::Trace {
+                out: Box::new(std::io::BufWriter::new(file)),
+                level,
+            })
         }
         None => None,
     };
@@ -287,7 +316,8 @@ fn replay(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     let fresh_trace = recorded_trace.is_file().then(|| {
         std::env::temp_dir().join(format!("neuragent-replay-{}.jsonl", std::process::id()))
     });
-    let result = run_with_trace(&scenario, fresh_trace.as_deref());
+    let level = trace_level_of(&recorded_trace)?;
+    let result = run_with_trace(&scenario, fresh_trace.as_deref().map(|p| (p, level)));
     let outcome = result.and_then(|result| {
         let mut report = String::new();
         let mut identical = true;
@@ -331,6 +361,22 @@ fn replay(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_EXPECTATION_FAILED)
     })
+}
+
+/// The level a recorded trace was written at: messages if any of its first lines is a message.
+fn trace_level_of(path: &std::path::Path) -> anyhow::Result<TraceLevel> {
+    use std::io::BufRead;
+    if !path.is_file() {
+        return Ok(TraceLevel::Events);
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    for line in std::io::BufReader::new(file).lines().take(10_000) {
+        if line?.starts_with("{\"message\"") {
+            return Ok(TraceLevel::Messages);
+        }
+    }
+    Ok(TraceLevel::Events)
 }
 
 /// A summary without its one non-reproducible field.

@@ -1,8 +1,10 @@
-//! The event engine: a discrete-event simulation of neuron agents exchanging messages.
+//! The fast event engine: a discrete-event simulation of neuron agents exchanging messages, built
+//! to be fast and checked message for message against the plain reference simulator
+//! ([`crate::reference`]) under every link model and fault.
 //!
 //! Each training sample occupies a *slot* while it is in the network; every neuron keeps its
-//! per-sample state (pre-activation, output, demand, attention received) in that slot, so messages
-//! carry the sample id and delays only shift time (DESIGN §2). One sample's life:
+//! per-sample state there, so messages carry the sample and delays only shift time. One sample's
+//! life:
 //!
 //! ```text
 //!  admit ──► input neurons send features ──forward──► hidden … ──forward──► outputs ──► loss agent
@@ -11,278 +13,109 @@
 //! ```
 //!
 //! **One event per neuron and wave, not per message.** A message's fate (dropped, or its arrival
-//! tick) is drawn when it is sent, so a neuron only counts the messages of a wave whose fate is still
-//! unknown and keeps the first and last arrival. Its event — `Fire` for the forward wave, `Credit`
-//! for the backward wave — goes at the last arrival once everything is accounted for and arrived, or
-//! at `first arrival + wait_timeout`, whichever is earlier. An earlier candidate re-schedules the event
-//! and the superseded one is skipped when popped. A neuron that will receive nothing at all for a
-//! sample (every input dropped, or it is crashed) sits the sample out, and its own messages are
-//! accounted as missing downstream and upstream.
+//! tick) is drawn when its sample is admitted, so a receiver only counts the messages of a wave
+//! whose fate is still unknown and keeps the first and last arrival. Its action — `Fire` for the
+//! forward wave, `Credit` for the backward wave — goes at the last arrival once everything is
+//! accounted for and arrived, or at `first arrival + wait_timeout`, whichever is earlier. An earlier
+//! candidate re-schedules the action and the superseded event is skipped when popped. A neuron that
+//! will receive nothing at all for a sample sits the sample out, and its silence is accounted
+//! downstream and upstream.
 //!
-//! With reliable links (no `wait_timeout`) every message arrives, so values are read straight from
-//! the sender's slot; otherwise each slot also keeps, per synapse, the arrival tick and value of the
-//! forward and attention messages, to tell on-time from late at the moment the neuron acts.
-//!
-//! Neurons apply their update after crediting `batch_size` samples. A rule that needs the gradient
-//! norm (greedy attention) holds its demands until its batch is complete; a sample whose demands wait
-//! at the outputs for the rest of its batch is *parked* and no longer counts against `in_flight`.
+//! The engine is split by noun: [`slots`] (samples in flight and per-neuron wave state), [`inbox`]
+//! (what has arrived, and the pre-drawn fates), [`learner`] (parameters, batches, the greedy layer
+//! board), [`loss_agent`], [`accounting`] (message counts, late messages, staleness),
+//! [`estimates`] (estimated attention), [`health`] (crashed neurons, cut synapses), [`trace`]; the
+//! fault timeline is the plan's. The waves are in `forward.rs` and `backward.rs`, the effects of
+//! faults in `faults.rs`.
 
+pub(crate) mod accounting;
 mod backward;
-mod delay;
+pub(crate) mod estimates;
 mod faults;
 mod forward;
-mod links;
-mod scheduler;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::io::Write;
+pub(crate) mod health;
+pub(crate) mod inbox;
+pub(crate) mod learner;
+pub(crate) mod loss_agent;
+pub(crate) mod scheduler;
+pub(crate) mod slots;
+pub mod trace;
 
 use crate::data::Split;
-use crate::rng::{Purpose, Rng, Streams};
-use crate::rule::{Feedback, LearningRule, Sgd};
-use crate::scenario::{Activation, Estimator, Fault, LinkSpec, OutputKind, SendPolicy};
+use crate::plan::{FaultAction, FaultTimeline, Plan, Reinit};
+use crate::rule::Feedback;
 use crate::topology::{Params, Topology};
-use crate::trainer::{
-    Checkpoint, Kind, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
-};
+use crate::trainer::{Checkpoint, Observer, Schedule, TrainReport, Trainer};
 
-pub use faults::FaultError;
-pub use links::LinkError;
+use accounting::Accounting;
+use estimates::{Change, Estimates};
+use health::Health;
+use inbox::Inbox;
+use learner::{Board, Learner};
+use loss_agent::LossAgent;
+use scheduler::{Key, Queue};
+use slots::{Phase, Slots};
+use trace::Tracer;
 
-use faults::{FaultAction, Faults};
-use links::Links;
-use scheduler::{Action, Scheduler};
+pub use trace::TraceLevel;
 
-/// Why the event engine could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// A link override does not fit the network.
-    #[error(transparent)]
-    Link(#[from] LinkError),
-    /// A fault does not fit the network.
-    #[error(transparent)]
-    Fault(#[from] FaultError),
+/// What an event does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Action {
+    /// The neuron has its inputs of the sample (or its wait timed out): it fires.
+    Fire,
+    /// The loss agent has the outputs of the sample (or its wait timed out): it answers with demands.
+    Loss,
+    /// The neuron has its attention (or demand) for the sample, or its wait timed out: it learns and
+    /// pays attention.
+    Credit,
+    /// The tick-timed fault action with this index.
+    Fault,
 }
 
-/// Estimated attention: how neurons estimate missing attention and when they send it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Estimation {
-    /// How the estimate follows received attention.
-    pub estimator: Estimator,
-    /// When attention is sent.
-    pub send: SendPolicy,
-}
-
-/// Settings of the event engine besides topology and rule.
-#[derive(Clone, Debug)]
-pub struct EventSettings {
-    /// Hidden activation.
-    pub activation: Activation,
-    /// Output layer and loss.
-    pub output: OutputKind,
-    /// Optimizer of every neuron.
-    pub sgd: Sgd,
-    /// Samples per update.
-    pub batch_size: usize,
-    /// Samples in the network at once.
-    pub in_flight: usize,
-    /// Link model.
-    pub links: LinkSpec,
-    /// Faults.
-    pub faults: Vec<Fault>,
-    /// Attention estimation, for `EstimatedAttention`.
-    pub estimation: Option<Estimation>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    /// Waiting for the forward inputs of the sample.
-    Waiting,
-    /// Fired; waiting for attention (or the demand).
-    Fired,
-    /// Done with the sample: credited, sat it out, or gave up.
-    Done,
-}
-
-/// A neuron's view of one wave (forward inputs, or attention) of one sample: messages whose fate is
-/// still unknown, messages that will arrive, and the first and last arrival.
-#[derive(Clone, Copy, Debug, Default)]
-struct Wave {
-    unaccounted: u32,
-    arrived: u32,
-    first: u64,
-    last: u64,
-}
-
-impl Wave {
-    fn new(expected: u32) -> Wave {
-        Wave {
-            unaccounted: expected,
-            arrived: 0,
-            first: u64::MAX,
-            last: 0,
-        }
-    }
-
-    /// A message of the wave will arrive at `arrival`.
-    #[inline]
-    fn arrive(&mut self, arrival: u64) {
-        self.unaccounted -= 1;
-        self.arrived += 1;
-        self.first = self.first.min(arrival);
-        self.last = self.last.max(arrival);
-    }
-
-    /// When the receiver should act, out of `expected` messages with wait `timeout`: at the last
-    /// arrival once every message is accounted for and arrived, else at the first arrival plus the
-    /// timeout. `None` when nothing will arrive.
-    fn plan(&self, expected: u32, timeout: u64) -> Option<u64> {
-        if self.unaccounted == 0 && self.arrived == 0 {
-            return None;
-        }
-        let deadline = if self.arrived > 0 {
-            self.first.saturating_add(timeout)
-        } else {
-            u64::MAX
-        };
-        Some(if self.unaccounted == 0 && self.arrived == expected {
-            self.last.min(deadline)
-        } else {
-            deadline
-        })
-    }
-}
-
-/// Per-sample bookkeeping of a slot, including the loss agent's state for the sample.
-#[derive(Clone, Copy, Debug, Default)]
-struct SlotInfo {
-    position: usize,
+/// An event's payload: `action` by `neuron` for the sample in `slot`, valid while the slot's
+/// generation is still `generation` (for `Fault`, `neuron` is the fault's index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Event {
+    action: Action,
+    neuron: u32,
+    slot: u32,
     generation: u32,
-    /// Neurons (inputs excluded) not yet done with the sample.
-    remaining: u32,
-    /// Output neurons holding the sample's demand until their batch is complete.
-    outputs_holding: u32,
-    /// Whether the sample stopped counting against `in_flight` while waiting for its batch.
-    parked: bool,
-    /// The loss agent's wave of output values.
-    loss: Wave,
-    loss_scheduled: u64,
-    loss_done: bool,
 }
 
-/// Receiver-side estimates and sender-side send state of estimated attention, per synapse.
-#[derive(Clone, Debug)]
-struct EstimationState {
-    config: Estimation,
-    estimate: Vec<f64>,
-    known: Vec<bool>,
-    last_sent: Vec<f64>,
-    has_sent: Vec<bool>,
-    /// Samples each neuron has paid attention for.
-    payments: Vec<u64>,
-}
-
-impl EstimationState {
-    #[inline]
-    fn estimate(&self, e: usize) -> f64 {
-        if self.known[e] {
-            self.estimate[e]
-        } else {
-            0.0
-        }
-    }
-
-    #[inline]
-    fn observe(&mut self, e: usize, value: f64) {
-        self.estimate[e] = match self.config.estimator {
-            Estimator::Ema { decay } if self.known[e] => {
-                decay * self.estimate[e] + (1.0 - decay) * value
-            }
-            _ => value,
-        };
-        self.known[e] = true;
-    }
-}
-
-/// The discrete-event trainer.
-pub struct EventEngine<'a> {
-    topology: &'a Topology,
-    rule: &'a dyn LearningRule,
-    settings: EventSettings,
-    params: Params,
-    /// Attention weights per synapse when the rule uses fixed random feedback.
-    feedback: Option<&'a [f64]>,
-    /// Momentum per synapse (empty without momentum).
-    velocity: Vec<f64>,
-    bias_velocity: Vec<f64>,
-    /// Per synapse / per neuron: sum of `d x` (resp. `d`) over the samples credited in this batch
-    /// (the synapse part is empty when neurons step directly, see `direct`).
-    gradient: Vec<f64>,
-    /// Whether neurons step as soon as they learn from a sample (batch 1, no momentum, a rule without
-    /// gradient norm): the same arithmetic without a gradient buffer.
-    direct: bool,
-    bias_gradient: Vec<f64>,
-    /// Per neuron: samples credited in the current batch, and (for norm-based rules) their slots.
-    credited: Vec<u32>,
-    held: Vec<u32>,
-    updates_applied: Vec<u64>,
+/// The fast discrete-event trainer.
+pub struct EventEngine<'p> {
+    plan: &'p Plan,
+    t: &'p Topology,
+    slots: Slots,
+    inbox: Inbox,
+    learner: Learner<'p>,
+    board: Option<Board>,
+    loss: LossAgent,
+    acct: Accounting,
+    estimates: Option<Estimates>,
+    health: Health,
+    timeline: FaultTimeline<'p>,
+    reinit: Reinit,
+    fault_actions: Vec<FaultAction>,
+    queue: Queue<Event>,
+    tracer: Tracer<'p>,
+    /// Timed links: a neuron may act before every message arrived.
+    timed: bool,
+    timeout: u64,
     /// First incoming synapse of each neuron whose source is not an input (attention goes only there).
     attention_start: Vec<usize>,
     /// Per neuron, its outgoing synapses counted by target layer: `out_layers[out_layer_start[i]..]`.
     out_layers: Vec<(u16, u32)>,
     out_layer_start: Vec<usize>,
-    /// Per (slot, neuron), flattened as `slot * neurons + neuron`.
-    phase: Vec<Phase>,
-    scheduled: Vec<u64>,
-    z: Vec<f64>,
-    x: Vec<f64>,
-    demand: Vec<f64>,
-    attention: Vec<f64>,
-    forward: Vec<Wave>,
-    backward: Vec<Wave>,
-    updates_at_fire: Vec<u64>,
-    /// Per (slot, synapse), only with unreliable links: arrival tick (`u64::MAX`: never) and value of
-    /// the forward message (after firing: the value used) and of the attention message (NaN: not
-    /// sent, use the estimate).
-    input_arrival: Vec<u64>,
-    input_value: Vec<f64>,
-    attention_arrival: Vec<u64>,
-    attention_value: Vec<f64>,
-    /// Per (slot, output), only with unreliable links: the loss agent's inbox.
-    output_arrival: Vec<u64>,
-    output_value: Vec<f64>,
-    /// Per synapse / per output: last value used, for `missing_input: LastValue`.
-    last_input: Vec<f64>,
-    last_output: Vec<f64>,
-    loss_values: Vec<f64>,
-    loss_demands: Vec<f64>,
-    estimation: Option<EstimationState>,
-    slots: Vec<SlotInfo>,
-    in_use: Vec<bool>,
-    free_slots: Vec<u32>,
-    queue: Scheduler,
-    links: Links,
-    faults: Faults,
-    fault_actions: Vec<FaultAction>,
-    reliable: bool,
     /// Set while the inputs of a new sample send: receivers are planned once afterwards.
     deferring: bool,
-    timeout: u64,
-    down: Vec<u16>,
-    down_since: Vec<u64>,
-    neurons_down: usize,
-    crashed_neuron_ticks: u64,
-    forward_rng: Rng,
-    attention_rng: Rng,
-    drop_rng: Rng,
-    messages: MessageStats,
-    /// Late messages by arrival: those still travelling at the end are in flight, not delivered.
-    late: BinaryHeap<Reverse<(u64, u8, u16)>>,
-    staleness: Staleness,
-    samples_without_loss: u64,
-    trace: Option<Box<dyn Write + 'a>>,
-    trace_error: Option<std::io::Error>,
+    /// Set while a fault timed by a tick is carried out, before that tick's arrivals.
+    at_tick: bool,
+    /// Whether the observer wants per-sample calls.
+    observing: bool,
+    /// Neurons that applied an update during the current action, told to the observer after it.
+    updated: Vec<u32>,
     now: u64,
     events: u64,
     active: usize,
@@ -302,38 +135,32 @@ impl std::fmt::Debug for EventEngine<'_> {
     }
 }
 
-impl<'a> EventEngine<'a> {
-    /// An engine starting from `params`. `feedback` holds one fixed weight per synapse, used (and
-    /// required) only when the rule pays attention through fixed random weights. Delays, drops and
-    /// faults draw from their own streams.
-    pub fn new(
-        topology: &'a Topology,
-        rule: &'a dyn LearningRule,
-        settings: EventSettings,
-        params: Params,
-        feedback: &'a [f64],
-        streams: &Streams,
-    ) -> Result<Self, EngineError> {
-        let n = topology.neurons();
-        let m = topology.synapses();
-        let outputs = topology.outputs().len();
-        let slots = settings.in_flight + settings.batch_size;
-        let reliable = settings.links.wait_timeout.is_none();
-        let per_edge = if reliable { 0 } else { slots * m };
-        let per_output = if reliable { 0 } else { slots * outputs };
+impl<'p> EventEngine<'p> {
+    /// An engine for `plan` starting from `params`.
+    pub fn new(plan: &'p Plan, params: Params) -> EventEngine<'p> {
+        let t = &plan.topology;
+        let n = t.neurons();
+        let l = &plan.learning;
+        let timed = plan.links.timed();
+        let holds = plan.rule.needs_gradient_norm();
+        let slots = l.in_flight
+            + if holds && l.batch_size > 1 {
+                l.batch_size
+            } else {
+                0
+            };
         let attention_start = (0..n)
             .map(|j| {
-                let range = topology.incoming(j);
+                let range = t.incoming(j);
                 range.start
-                    + topology.sources()[range.clone()]
-                        .partition_point(|&i| topology.is_input(i as usize))
+                    + t.sources()[range.clone()].partition_point(|&i| t.is_input(i as usize))
             })
             .collect();
         let mut out_layers = Vec::new();
         let mut out_layer_start = vec![0];
         for i in 0..n {
-            for e in topology.outgoing(i) {
-                let layer = topology.layer_of(topology.target(e)) as u16;
+            for e in t.outgoing(i) {
+                let layer = t.layer_of(t.target(e)) as u16;
                 let own = out_layers.len() > out_layer_start[i];
                 match out_layers.last_mut() {
                     Some((l, count)) if own && *l == layer => *count += 1,
@@ -342,78 +169,35 @@ impl<'a> EventEngine<'a> {
             }
             out_layer_start.push(out_layers.len());
         }
-        let direct =
-            settings.batch_size == 1 && settings.sgd.momentum == 0.0 && !rule.needs_gradient_norm();
-        let links = Links::new(&settings.links, topology)?;
-        let faults = Faults::new(&settings.faults, topology, streams.stream(Purpose::Faults))?;
-        let estimation = settings.estimation.map(|config| EstimationState {
-            config,
-            estimate: vec![0.0; m],
-            known: vec![false; m],
-            last_sent: vec![0.0; m],
-            has_sent: vec![false; m],
-            payments: vec![0; n],
-        });
-        Ok(EventEngine {
-            topology,
-            rule,
-            params,
-            feedback: (rule.feedback() == Feedback::FixedRandom).then_some(feedback),
-            velocity: vec![0.0; if settings.sgd.momentum == 0.0 { 0 } else { m }],
-            bias_velocity: vec![0.0; n],
-            gradient: vec![0.0; if direct { 0 } else { m }],
-            bias_gradient: vec![0.0; n],
-            direct,
-            credited: vec![0; n],
-            held: vec![0; n * settings.batch_size],
-            updates_applied: vec![0; n],
+        let feedback =
+            (plan.rule.feedback() == Feedback::FixedRandom).then_some(&plan.feedback[..]);
+        EventEngine {
+            plan,
+            t,
+            slots: Slots::new(slots, n),
+            inbox: Inbox::new(plan, slots, timed, l.estimation.is_some()),
+            learner: Learner::new(t, plan.rule.as_ref(), l.sgd, l.batch_size, params, feedback),
+            board: holds.then(|| Board::new(t, slots + 1)),
+            loss: LossAgent::new(slots, t.outputs().len(), timed),
+            acct: Accounting::new(t.layers().len(), timed),
+            estimates: l
+                .estimation
+                .map(|config| Estimates::new(config, t.synapses(), n)),
+            health: Health::new(n, t.synapses()),
+            timeline: FaultTimeline::new(&plan.faults, &plan.streams),
+            reinit: Reinit::new(&plan.streams, t),
+            fault_actions: Vec::with_capacity(8),
+            queue: Queue::with_capacity(4 * n * slots),
+            tracer: Tracer::off(),
+            timed,
+            timeout: plan.links.timeout.unwrap_or(u64::MAX),
             attention_start,
             out_layers,
             out_layer_start,
-            phase: vec![Phase::Done; slots * n],
-            scheduled: vec![u64::MAX; slots * n],
-            z: vec![0.0; slots * n],
-            x: vec![0.0; slots * n],
-            demand: vec![0.0; slots * n],
-            attention: vec![0.0; slots * n],
-            forward: vec![Wave::default(); slots * n],
-            backward: vec![Wave::default(); slots * n],
-            updates_at_fire: vec![0; slots * n],
-            input_arrival: vec![u64::MAX; per_edge],
-            input_value: vec![0.0; per_edge],
-            attention_arrival: vec![u64::MAX; per_edge],
-            attention_value: vec![0.0; per_edge],
-            output_arrival: vec![u64::MAX; per_output],
-            output_value: vec![0.0; per_output],
-            last_input: vec![0.0; if reliable { 0 } else { m }],
-            last_output: vec![0.0; outputs],
-            loss_values: vec![0.0; outputs],
-            loss_demands: vec![0.0; outputs],
-            estimation,
-            slots: vec![SlotInfo::default(); slots],
-            in_use: vec![false; slots],
-            free_slots: (0..slots as u32).rev().collect(),
-            queue: Scheduler::with_capacity(4 * n * slots),
-            links,
-            faults,
-            fault_actions: Vec::new(),
-            reliable,
             deferring: false,
-            timeout: settings.links.wait_timeout.unwrap_or(u64::MAX),
-            down: vec![0; n],
-            down_since: vec![0; n],
-            neurons_down: 0,
-            crashed_neuron_ticks: 0,
-            forward_rng: streams.stream(Purpose::ForwardDelay),
-            attention_rng: streams.stream(Purpose::AttentionDelay),
-            drop_rng: streams.stream(Purpose::Drops),
-            messages: MessageStats::new(topology.layers().len()),
-            late: BinaryHeap::with_capacity(if reliable { 0 } else { 1024 }),
-            staleness: Staleness::default(),
-            samples_without_loss: 0,
-            trace: None,
-            trace_error: None,
-            settings,
+            at_tick: false,
+            observing: false,
+            updated: Vec::with_capacity(n),
             now: 0,
             events: 0,
             active: 0,
@@ -421,61 +205,52 @@ impl<'a> EventEngine<'a> {
             completed: 0,
             window_loss: 0.0,
             window_count: 0,
-        })
+        }
     }
 
-    /// Writes every event as a JSON line `{"t":…,"kind":…,"neuron":…,"sample":…}` to `out`.
-    pub fn trace_to(&mut self, out: Box<dyn Write + 'a>) {
-        self.trace = Some(out);
+    /// Writes the trace at `level` to `out`.
+    pub fn trace_to(&mut self, out: Box<dyn std::io::Write + 'p>, level: TraceLevel) {
+        self.tracer = Tracer::new(out, level, self.t);
     }
 
     /// The first error writing the trace, if any (tracing stops at the first error).
     pub fn take_trace_error(&mut self) -> Option<std::io::Error> {
-        self.trace_error.take()
-    }
-
-    fn trace(&mut self, kind: &str, neuron: Option<usize>, sample: Option<usize>) {
-        let Some(out) = &mut self.trace else { return };
-        let result = match (neuron, sample) {
-            (Some(j), Some(s)) => writeln!(
-                out,
-                r#"{{"t":{},"kind":"{kind}","neuron":{j},"sample":{s}}}"#,
-                self.now
-            ),
-            (Some(j), None) => {
-                writeln!(out, r#"{{"t":{},"kind":"{kind}","neuron":{j}}}"#, self.now)
-            }
-            (None, Some(s)) => {
-                writeln!(out, r#"{{"t":{},"kind":"{kind}","sample":{s}}}"#, self.now)
-            }
-            (None, None) => writeln!(out, r#"{{"t":{},"kind":"{kind}"}}"#, self.now),
-        };
-        if let Err(e) = result {
-            self.trace_error = Some(e);
-            self.trace = None;
-        }
-    }
-
-    #[inline]
-    fn schedule(&mut self, time: u64, action: Action, neuron: usize, slot: usize) {
-        let generation = self.slots[slot].generation;
-        self.queue
-            .schedule(time.max(self.now), action, neuron, slot, generation);
-    }
-
-    fn note_late(&mut self, arrival: u64, kind: Kind, layer: usize) {
-        self.messages.at(kind, layer).late += 1;
-        self.late.push(Reverse((arrival, kind as u8, layer as u16)));
+        self.tracer.finish()
     }
 
     /// The parameters, consuming the engine.
     pub fn into_params(self) -> Params {
-        self.params
+        self.learner.params
+    }
+
+    /// Schedules `action` of neuron `j` for `slot` at `time`.
+    #[inline]
+    fn schedule(&mut self, time: u64, action: Action, j: usize, slot: usize) {
+        let info = self.slots.info[slot];
+        let position = info.position as u64;
+        let n = self.t.neurons();
+        let key = match action {
+            Action::Fire => Key::fire(time, position, j),
+            Action::Loss => Key::loss(time, position, n),
+            Action::Credit => Key::credit(time, position, j, n),
+            Action::Fault => unreachable!("faults are scheduled at the start"),
+        };
+        self.queue.push(
+            key,
+            Event {
+                action,
+                neuron: j as u32,
+                slot: slot as u32,
+                generation: info.generation,
+            },
+        );
     }
 
     /// One more neuron is done with `slot`; when all are, the sample completes and frees its slot.
+    /// (Its outputs may all have given up before the loss agent acted: output values still on their
+    /// way then arrive late.)
     fn finish(&mut self, slot: usize) {
-        let info = &mut self.slots[slot];
+        let info = &mut self.slots.info[slot];
         info.remaining -= 1;
         if info.remaining > 0 {
             return;
@@ -483,17 +258,64 @@ impl<'a> EventEngine<'a> {
         if !info.parked {
             self.active -= 1;
         }
-        self.in_use[slot] = false;
-        self.free_slots.push(slot as u32);
+        if !self.loss.done[slot] {
+            self.loss.done[slot] = true;
+            if self.timed {
+                self.loss_in_flight(slot);
+            }
+        }
+        self.slots.release(slot);
         self.completed += 1;
     }
 
     fn admit_while_possible(&mut self, data: &Split, schedule: &Schedule) {
-        while self.active < self.settings.in_flight
+        while self.active < self.plan.learning.in_flight
             && self.admitted < schedule.len()
-            && !self.free_slots.is_empty()
+            && self.slots.has_free()
         {
             self.admit(data, schedule);
+        }
+    }
+
+    /// Applies the queued estimate changes due by now.
+    fn estimates_until(&mut self, inclusive: bool) {
+        let Some(est) = &mut self.estimates else {
+            return;
+        };
+        while let Some((e, change)) = est.next_due(self.now, inclusive) {
+            match change {
+                Change::Observe(bits) => est.observe(e, f64::from_bits(bits)),
+                Change::Read { slot, generation } => {
+                    let slot = slot as usize;
+                    if !self.slots.is_current(slot, generation) {
+                        continue;
+                    }
+                    let k = self.slots.at(slot, self.t.source(e));
+                    if matches!(self.slots.phase[k], Phase::Waiting | Phase::Fired) {
+                        let q = self.inbox.attention_at(self.t, slot, e);
+                        self.inbox.attention_value[q] = est.estimate(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Observes every checkpoint reached.
+    fn observe(&mut self, observer: &mut dyn Observer, checkpoints: &[usize], next: &mut usize) {
+        while *next < checkpoints.len() && checkpoints[*next] <= self.completed {
+            *next += 1;
+            observer.checkpoint(&Checkpoint {
+                samples_seen: self.completed,
+                sim_ticks: self.now,
+                train_loss: (self.window_count > 0)
+                    .then(|| self.window_loss / self.window_count as f64),
+                params: &self.learner.params,
+                messages: &self.acct.messages,
+                staleness: self.acct.staleness,
+                neurons_down: self.health.neurons_down,
+            });
+            self.window_loss = 0.0;
+            self.window_count = 0;
         }
     }
 }
@@ -507,110 +329,94 @@ impl Trainer for EventEngine<'_> {
     ) -> TrainReport {
         let checkpoints = schedule.checkpoints();
         let mut next_checkpoint = 0;
-        let wants_samples = observer.wants_samples();
-        for index in 0..self.faults.by_tick.len() {
-            let (tick, action) = self.faults.by_tick[index];
-            self.queue.schedule(tick, Action::Fault, action, 0, 0);
+        self.observing = observer.wants_samples();
+        for (index, &(tick, _)) in self.plan.faults.by_tick().iter().enumerate() {
+            self.queue.push(
+                Key::fault(tick, index),
+                Event {
+                    action: Action::Fault,
+                    neuron: index as u32,
+                    slot: 0,
+                    generation: 0,
+                },
+            );
         }
         loop {
             self.admit_while_possible(data, schedule);
-            while next_checkpoint < checkpoints.len()
-                && checkpoints[next_checkpoint] <= self.completed
-            {
-                next_checkpoint += 1;
-                observer.checkpoint(&Checkpoint {
-                    samples_seen: self.completed,
-                    sim_ticks: self.now,
-                    train_loss: (self.window_count > 0)
-                        .then(|| self.window_loss / self.window_count as f64),
-                    params: &self.params,
-                    messages: &self.messages,
-                    staleness: self.staleness,
-                    neurons_down: self.neurons_down,
-                });
-                self.window_loss = 0.0;
-                self.window_count = 0;
-            }
+            self.observe(observer, checkpoints, &mut next_checkpoint);
             if self.completed >= schedule.len() {
                 break;
             }
-            // Late messages that have arrived need no tracking (so this heap stays small).
-            while self
-                .late
-                .peek()
-                .is_some_and(|Reverse((arrival, ..))| *arrival <= self.now)
-            {
-                self.late.pop();
-            }
-            let Some(event) = self.queue.pop() else { break };
+            let Some((key, event)) = self.queue.pop() else {
+                break;
+            };
             let (j, slot) = (event.neuron as usize, event.slot as usize);
             if event.action == Action::Fault {
-                self.now = event.time;
-                self.apply_fault(self.faults.action(j));
+                self.now = key.time;
+                self.acct
+                    .arrive_until(self.now, false, self.t, &mut self.tracer);
+                self.estimates_until(false);
+                let action = self.plan.faults.by_tick()[j].1;
+                self.apply_fault(action, true);
                 continue;
             }
-            if event.generation != self.slots[slot].generation || !self.in_use[slot] {
+            if !self.slots.is_current(slot, event.generation) {
                 continue;
             }
-            let k = slot * self.topology.neurons() + j;
             let valid = match event.action {
-                Action::Fire => self.phase[k] == Phase::Waiting && self.scheduled[k] == event.time,
-                Action::Credit => self.phase[k] == Phase::Fired && self.scheduled[k] == event.time,
-                Action::Loss => {
-                    !self.slots[slot].loss_done && self.slots[slot].loss_scheduled == event.time
+                Action::Fire | Action::Credit => {
+                    let k = self.slots.at(slot, j);
+                    let phase = if event.action == Action::Fire {
+                        Phase::Waiting
+                    } else {
+                        Phase::Fired
+                    };
+                    self.slots.phase[k] == phase && self.slots.scheduled[k] == key.time
                 }
+                Action::Loss => self.loss.is_planned(slot, key.time),
                 Action::Fault => unreachable!("handled above"),
             };
             if !valid {
                 continue;
             }
-            self.now = event.time;
+            self.now = key.time;
             self.events += 1;
+            self.acct
+                .arrive_until(self.now, true, self.t, &mut self.tracer);
+            self.estimates_until(true);
             match event.action {
                 Action::Fire => self.fire(j, slot),
                 Action::Loss => {
-                    if wants_samples {
-                        let position = self.slots[slot].position;
-                        observer.sample_loss(schedule.sample(position), &self.params);
+                    if self.observing {
+                        let position = self.slots.info[slot].position;
+                        observer.sample_loss(schedule.sample(position), &self.learner.params);
                     }
                     self.loss(slot, data, schedule)
                 }
-                Action::Credit => self.credit(j, slot, data, schedule),
+                Action::Credit => self.credit(j, slot, schedule),
                 Action::Fault => unreachable!("handled above"),
             }
-        }
-        // Late messages that had not arrived when the run ended are in flight, not delivered.
-        let mut in_flight_at_end = 0;
-        while let Some(Reverse((arrival, kind, layer))) = self.late.pop() {
-            if arrival > self.now {
-                let kind = [Kind::Forward, Kind::Attention, Kind::Loss][kind as usize];
-                self.messages.at(kind, layer as usize).delivered -= 1;
-                in_flight_at_end += 1;
+            for &j in &self.updated {
+                observer.update_applied(j as usize);
             }
+            self.updated.clear();
         }
-        let down: Vec<usize> = (0..self.down.len()).filter(|&j| self.down[j] > 0).collect();
-        for &j in &down {
-            self.crashed_neuron_ticks += self.now - self.down_since[j];
-        }
-        if let Some(trace) = &mut self.trace {
-            if let Err(e) = trace.flush() {
-                self.trace_error = Some(e);
-            }
-        }
+        let in_flight_at_end = self.acct.finish(self.now, self.t, &mut self.tracer);
+        let down = self.health.down_at_end(self.now);
         TrainReport {
             samples_seen: self.completed,
             sim_ticks: self.now,
             events: self.events,
-            messages: self.messages.clone(),
+            messages: self.acct.messages.clone(),
             in_flight_at_end,
-            staleness: self.staleness,
-            crashed_neuron_ticks: self.crashed_neuron_ticks,
+            staleness: self.acct.staleness,
+            crashed_neuron_ticks: self.health.crashed_ticks,
             neurons_down_at_end: down,
-            samples_without_loss: self.samples_without_loss,
+            samples_without_loss: self.acct.samples_without_loss,
         }
     }
 
     fn params(&self) -> Params {
-        self.params.clone()
+        self.learner.params.clone()
     }
 }

@@ -1,19 +1,26 @@
-//! Seeded random streams, one per purpose.
+//! Seeded random streams, one per purpose, and the per-message draws of the links.
 //!
 //! Every random draw of a run comes from a ChaCha generator keyed by the scenario seed and a
 //! [`Purpose`]: the purposes use disjoint ChaCha streams, so changing how many numbers one purpose
 //! draws (say, the delay model) never changes the draws of another (the initial weights, the data
 //! order). Paired comparisons across scenarios thus use common random numbers.
+//!
+//! Message fates go one step further: [`MessageDraws`] gives every message its own random word, at a
+//! position of its purpose's stream computed from *what the message is* — the sample's position in
+//! the schedule and the synapse (or output) it crosses — never from the order in which an engine
+//! happens to send it. Two engines that process events in different orders draw the same numbers,
+//! and a scenario that differs only in a drop probability drops a superset of the same messages.
 
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The generator used for every stream: ChaCha with 8 rounds, statistically sound for simulation and
-/// the cheapest of the ChaCha family (the event engine draws a delay per message).
+/// the cheapest of the ChaCha family.
 pub type Rng = ChaCha8Rng;
 
 /// What a stream is used for. Each purpose has a fixed stream number, written here: adding a purpose
-/// never renumbers the others, so it never changes a seeded result.
+/// never renumbers the others, so it never changes a seeded result. (Number 9, the drop stream of
+/// earlier versions, is retired: drops now come from the message words.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u64)]
 pub enum Purpose {
@@ -29,18 +36,18 @@ pub enum Purpose {
     Init = 5,
     /// Fixed random feedback weights (feedback alignment).
     Feedback = 6,
-    /// Delays of forward messages.
-    ForwardDelay = 7,
-    /// Delays of attention and loss messages.
-    AttentionDelay = 8,
-    /// Message drops.
-    Drops = 9,
-    /// Random faults.
+    /// One word per forward message (and output value sent to the loss agent): drop and delay.
+    ForwardMessages = 7,
+    /// One word per attention message (and demand sent by the loss agent): drop and delay.
+    AttentionMessages = 8,
+    /// The random crash and cut processes.
     Faults = 10,
+    /// Weights of neurons that lose their state when they recover.
+    Reinit = 11,
 }
 
 /// Hands out the generator of each purpose for one seed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Streams {
     seed: u64,
 }
@@ -61,6 +68,52 @@ impl Streams {
         let mut rng = Rng::seed_from_u64(self.seed);
         rng.set_stream(purpose as u64);
         rng
+    }
+}
+
+/// Random words addressed by what they are for: word `k` of sample `position` is the
+/// `position · stride + k`-th 64-bit word of the purpose's stream. Seeking costs one ChaCha block
+/// refill; reading consecutive words after that is as cheap as a plain stream.
+#[derive(Clone, Debug)]
+pub struct MessageDraws {
+    rng: Rng,
+    stride: u64,
+}
+
+impl MessageDraws {
+    /// The words of `purpose`, `stride` words per sample.
+    pub fn new(streams: &Streams, purpose: Purpose, stride: usize) -> MessageDraws {
+        MessageDraws {
+            rng: streams.stream(purpose),
+            stride: stride as u64,
+        }
+    }
+
+    fn seek(&mut self, position: u64, k: u64) {
+        debug_assert!(k < self.stride);
+        let word = u128::from(position) * u128::from(self.stride) + u128::from(k);
+        // Two 32-bit ChaCha words per 64-bit word.
+        self.rng.set_word_pos(2 * word);
+    }
+
+    /// Word `k` of sample `position`.
+    pub fn word(&mut self, position: u64, k: usize) -> u64 {
+        self.seek(position, k as u64);
+        self.rng.next_u64()
+    }
+
+    /// Words `first..` of sample `position`, lazily: take as many as needed.
+    pub fn words(&mut self, position: u64, first: usize) -> impl Iterator<Item = u64> + '_ {
+        self.seek(position, first as u64);
+        std::iter::repeat_with(move || self.rng.next_u64())
+    }
+
+    /// Words `first..first + out.len()` of sample `position`, into `out`.
+    pub fn fill(&mut self, position: u64, first: usize, out: &mut [u64]) {
+        self.seek(position, first as u64);
+        for w in out {
+            *w = self.rng.next_u64();
+        }
     }
 }
 
@@ -91,8 +144,30 @@ mod tests {
             Purpose::Topology,
             Purpose::Init,
             Purpose::Feedback,
+            Purpose::ForwardMessages,
+            Purpose::AttentionMessages,
+            Purpose::Faults,
+            Purpose::Reinit,
         ]
         .map(|p| p as u64);
-        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7, 8, 10, 11]);
+    }
+
+    #[test]
+    fn message_words_depend_on_what_they_are_for_not_on_the_order_read() {
+        let streams = Streams::new(5);
+        let mut a = MessageDraws::new(&streams, Purpose::ForwardMessages, 10);
+        let mut b = MessageDraws::new(&streams, Purpose::ForwardMessages, 10);
+        let mut block = [0u64; 10];
+        a.fill(3, 0, &mut block);
+        for k in (0..10).rev() {
+            assert_eq!(b.word(3, k), block[k]);
+        }
+        let mut part = [0u64; 4];
+        b.fill(3, 6, &mut part);
+        assert_eq!(part, block[6..]);
+        assert_ne!(a.word(4, 0), block[0]);
+        let mut other = MessageDraws::new(&streams, Purpose::AttentionMessages, 10);
+        assert_ne!(other.word(3, 0), block[0]);
     }
 }

@@ -49,6 +49,8 @@ pub struct Topology {
     in_start: Vec<usize>,
     out_start: Vec<usize>,
     out_edges: Vec<u32>,
+    /// Position of each synapse in its source's outgoing list: `out_edges[out_position[e]] == e`.
+    out_position: Vec<u32>,
 }
 
 impl Topology {
@@ -166,8 +168,10 @@ impl Topology {
         // Edges are sorted by target, so pushing them in order keeps each source's list sorted by target.
         let mut fill = out_start.clone();
         let mut out_edges = vec![0; edge_source.len()];
+        let mut out_position = vec![0; edge_source.len()];
         for (e, &i) in edge_source.iter().enumerate() {
             out_edges[fill[i as usize]] = e as u32;
+            out_position[e] = fill[i as usize] as u32;
             fill[i as usize] += 1;
         }
         Ok(Topology {
@@ -178,6 +182,7 @@ impl Topology {
             in_start,
             out_start,
             out_edges,
+            out_position,
         })
     }
 
@@ -265,6 +270,19 @@ impl Topology {
         self.out_edges[self.out_start[i]..self.out_start[i + 1]]
             .iter()
             .map(|&e| e as usize)
+    }
+
+    /// The positions of `i`'s outgoing synapses in the order of [`Topology::outgoing`]: the
+    /// contiguous range `out_start(i)..out_start(i + 1)` of "out-positions".
+    #[inline]
+    pub fn out_positions(&self, i: usize) -> std::ops::Range<usize> {
+        self.out_start[i]..self.out_start[i + 1]
+    }
+
+    /// The out-position of synapse `e` (its place among all outgoing lists, by source).
+    #[inline]
+    pub fn out_position(&self, e: usize) -> usize {
+        self.out_position[e] as usize
     }
 
     /// Number of synapses out of `i`.

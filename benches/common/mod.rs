@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use neuragent::run::Setup;
+use neuragent::plan::Plan as Setup;
 use neuragent::scenario::Scenario;
 
 /// The setup of a bundled scenario, changed by `edit` before it is built.

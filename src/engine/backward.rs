@@ -1,19 +1,23 @@
 //! The backward wave: attention travelling back, neurons learning from their demand, paying
 //! attention to their inputs, and applying their steps.
 
-use super::scheduler::Action;
-use super::{EventEngine, Phase};
-use crate::data::Split;
-use crate::rule::Scales;
-use crate::scenario::SendPolicy;
+use super::estimates::Change;
+use super::learner::Waiting;
+use super::slots::Phase;
+use super::trace::{Fate, MessageKind};
+use super::{Action, EventEngine};
+use crate::rule::{LayerNorms, Scales};
 use crate::trainer::{Kind, Schedule};
+
+/// Marks the arrival of a suppressed message in the attention inbox.
+pub(super) const VIRTUAL: u64 = 1 << 63;
 
 impl EventEngine<'_> {
     /// Re-plans when neuron `i` learns from `slot`, or gives the sample up if no attention will come.
     pub(super) fn backward_progress(&mut self, i: usize, slot: usize) {
-        let t = self.topology;
-        let k = slot * t.neurons() + i;
-        if self.phase[k] != Phase::Fired {
+        let t = self.t;
+        let k = self.slots.at(slot, i);
+        if self.slots.phase[k] != Phase::Fired {
             return;
         }
         let expected = if t.is_output(i) {
@@ -21,107 +25,139 @@ impl EventEngine<'_> {
         } else {
             t.out_degree(i) as u32
         };
-        let Some(candidate) = self.backward[k].plan(expected, self.timeout) else {
+        let Some(candidate) = self.slots.backward[k].plan(expected, self.timeout) else {
             self.give_up(i, slot);
             return;
         };
-        if candidate < self.scheduled[k] {
-            self.scheduled[k] = candidate;
+        let candidate = candidate.max(self.now);
+        if candidate < self.slots.scheduled[k] {
+            self.slots.scheduled[k] = candidate;
             self.schedule(candidate, Action::Credit, i, slot);
         }
     }
 
     /// Neuron `j` learns nothing from `slot`: the attention it would have paid is missing upstream.
     pub(super) fn give_up(&mut self, j: usize, slot: usize) {
-        let k = slot * self.topology.neurons() + j;
-        self.phase[k] = Phase::Done;
-        self.scheduled[k] = u64::MAX;
-        for e in self.attention_start[j]..self.topology.incoming(j).end {
+        let k = self.slots.at(slot, j);
+        self.slots.phase[k] = Phase::Done;
+        self.slots.scheduled[k] = u64::MAX;
+        self.abandon(j, slot);
+    }
+
+    /// Neuron `j` is done with `slot` without learning from it: upstream misses its attention, its
+    /// layer's board learns it takes no part, and the sample is one neuron closer to complete.
+    pub(super) fn abandon(&mut self, j: usize, slot: usize) {
+        for e in self.attention_start[j]..self.t.incoming(j).end {
             self.attention_missing(e, slot);
+        }
+        if self.board.is_some() {
+            let key = self.slots.info[slot].position as u64;
+            if let Some(norms) = self.post(j, key, None) {
+                self.resolve(self.t.layer_of(j), key, norms);
+            }
         }
         self.finish(slot);
     }
 
     /// No attention message will come back over synapse `e` for `slot`.
     pub(super) fn attention_missing(&mut self, e: usize, slot: usize) {
-        let t = self.topology;
-        let i = t.source(e);
-        if !self.reliable {
-            self.attention_arrival[slot * t.synapses() + e] = u64::MAX;
-        }
-        let k = slot * t.neurons() + i;
-        self.backward[k].unaccounted -= 1;
+        let i = self.t.source(e);
+        let k = self.slots.at(slot, i);
+        self.slots.backward[k].miss();
         self.backward_progress(i, slot);
     }
 
-    /// Attention over synapse `e` for `slot` arrives at its source at `arrival`: `Some(a)` when it
-    /// was sent, `None` when it was suppressed and the receiver uses its estimate.
+    /// Attention over synapse `e` for `slot` reaches its source at `arrival`: `Some(a)` when it was
+    /// sent, `None` when it was suppressed and the receiver takes its estimate.
     #[inline]
-    pub(super) fn deliver_attention(
-        &mut self,
-        e: usize,
-        slot: usize,
-        arrival: u64,
-        value: Option<f64>,
-    ) {
-        let t = self.topology;
+    fn deliver_attention(&mut self, e: usize, slot: usize, arrival: u64, value: Option<f64>) {
+        let t = self.t;
         let i = t.source(e);
-        let k = slot * t.neurons() + i;
-        self.backward[k].unaccounted -= 1;
-        if self.phase[k] == Phase::Done {
+        let k = self.slots.at(slot, i);
+        let position = self.slots.info[slot].position;
+        self.slots.backward[k].miss();
+        if let (Some(est), Some(a)) = (&mut self.estimates, value) {
+            if arrival == self.now {
+                est.observe(e, a);
+            } else {
+                est.queue(arrival, position, e, Change::Observe(a.to_bits()));
+            }
+        }
+        if matches!(self.slots.phase[k], Phase::Done | Phase::Held) {
             if value.is_some() {
-                self.note_late(arrival, Kind::Attention, t.layer_of(t.target(e)));
+                let m = self.message(MessageKind::Attention, position, e);
+                let layer = t.layer_of(t.target(e));
+                self.acct
+                    .late(self.now, m, layer, arrival, t, &mut self.tracer);
             }
             return;
         }
-        if self.reliable {
-            let received = match (&mut self.estimation, value) {
-                (Some(est), Some(a)) => {
-                    est.observe(e, a);
-                    a
+        let q = self.inbox.attention_at(t, slot, e);
+        match value {
+            Some(a) => self.inbox.attention_value[q] = a,
+            None => {
+                let est = self
+                    .estimates
+                    .as_mut()
+                    .expect("suppression needs estimates");
+                if arrival == self.now {
+                    self.inbox.attention_value[q] = est.estimate(e);
+                } else {
+                    self.inbox.attention_value[q] = f64::NAN;
+                    let generation = self.slots.info[slot].generation;
+                    let read = Change::Read {
+                        slot: slot as u32,
+                        generation,
+                    };
+                    est.queue(arrival, position, e, read);
                 }
-                (Some(est), None) => est.estimate(e),
-                (None, value) => value.unwrap_or(0.0),
-            };
-            self.attention[k] += received;
-        } else {
-            let q = slot * t.synapses() + e;
-            self.attention_arrival[q] = arrival;
-            self.attention_value[q] = value.unwrap_or(f64::NAN);
+            }
         }
-        self.backward[k].arrived += 1;
-        let first = self.backward[k].first;
-        self.backward[k].first = first.min(arrival);
-        self.backward[k].last = self.backward[k].last.max(arrival);
-        if arrival < first || self.backward[k].unaccounted == 0 {
+        if !self.inbox.attention_arrival.is_empty() {
+            let flag = if value.is_none() { VIRTUAL } else { 0 };
+            self.inbox.attention_arrival[q] = arrival | flag;
+        }
+        let wave = &mut self.slots.backward[k];
+        let first = wave.first;
+        wave.arrived += 1;
+        wave.first = first.min(arrival);
+        wave.last = wave.last.max(arrival);
+        if arrival < first || wave.unaccounted == 0 {
             self.backward_progress(i, slot);
         }
     }
 
-    /// The attention neuron `j` has for `slot` now: with unreliable links, on-time messages, and
-    /// estimates (or nothing) for the missing and late ones.
-    pub(super) fn attention_received(&mut self, j: usize, slot: usize) -> f64 {
-        let t = self.topology;
-        let k = slot * t.neurons() + j;
-        if self.reliable {
-            return self.attention[k];
+    /// The attention neuron `j` has for `slot` now, added in the order of its outgoing synapses: on
+    /// timed links or with estimates, on-time messages, and estimates (or nothing) for the rest.
+    fn attention_received(&mut self, j: usize, slot: usize) -> f64 {
+        let t = self.t;
+        let range = self.inbox.attention_range(t, slot, j);
+        if self.inbox.attention_arrival.is_empty() {
+            return self.inbox.attention_value[range].iter().sum();
         }
+        let position = self.slots.info[slot].position;
         let mut sum = 0.0;
-        for e in t.outgoing(j) {
-            let q = slot * t.synapses() + e;
-            let arrival = self.attention_arrival[q];
-            let on_time = arrival <= self.now;
-            let value = self.attention_value[q];
-            if !on_time && arrival != u64::MAX && !value.is_nan() {
-                self.note_late(arrival, Kind::Attention, t.layer_of(t.target(e)));
-            }
-            sum += match &mut self.estimation {
-                Some(est) if on_time && !value.is_nan() => {
-                    est.observe(e, value);
-                    value
+        for (q, e) in range.zip(t.outgoing(j)) {
+            let tagged = std::mem::replace(&mut self.inbox.attention_arrival[q], u64::MAX);
+            let arrival = tagged & !VIRTUAL;
+            let real = tagged & VIRTUAL == 0;
+            let on_time = tagged != u64::MAX && arrival <= self.now;
+            if on_time {
+                if real && self.tracer.messages() {
+                    let m = self.sent_message(MessageKind::Attention, position, e, slot, arrival);
+                    self.tracer.message(t, m, Fate::OnTime(arrival));
                 }
+                sum += self.inbox.attention_value[q];
+                continue;
+            }
+            if real && tagged != u64::MAX {
+                let m = self.sent_message(MessageKind::Attention, position, e, slot, arrival);
+                let layer = t.layer_of(t.target(e));
+                self.acct
+                    .late(self.now, m, layer, arrival, t, &mut self.tracer);
+            }
+            sum += match &self.estimates {
                 Some(est) => est.estimate(e),
-                None if on_time => value,
                 None => 0.0,
             };
         }
@@ -130,307 +166,292 @@ impl EventEngine<'_> {
 
     /// Neuron `j` has its demand for `slot` (from the loss agent, or its attention): it learns from
     /// it and pays attention to its inputs, or holds it until its batch is complete.
-    pub(super) fn credit(&mut self, j: usize, slot: usize, data: &Split, schedule: &Schedule) {
-        let t = self.topology;
-        let k = slot * t.neurons() + j;
-        self.scheduled[k] = u64::MAX;
-        let position = self.slots[slot].position;
-        self.trace("credit", Some(j), Some(position));
-        if !t.is_output(j) {
+    pub(super) fn credit(&mut self, j: usize, slot: usize, schedule: &Schedule) {
+        let t = self.t;
+        let k = self.slots.at(slot, j);
+        self.slots.scheduled[k] = u64::MAX;
+        let position = self.slots.info[slot].position;
+        self.tracer
+            .event(self.now, "credit", Some(j), Some(position));
+        if t.is_output(j) {
+            if self.timed {
+                let o = j - t.outputs().start;
+                let q = self.inbox.output_at(slot, o);
+                let arrival = std::mem::replace(&mut self.inbox.demand_arrival[q], u64::MAX);
+                if self.tracer.messages() {
+                    let m = self.sent_message(MessageKind::Demand, position, o, slot, arrival);
+                    self.tracer.message(t, m, Fate::OnTime(arrival));
+                }
+            }
+        } else {
             let received = self.attention_received(j, slot);
-            self.demand[k] =
-                self.settings.activation.derivative_at(self.z[k], self.x[k]) * received;
+            let activation = self.plan.learning.activation;
+            self.slots.demand[k] =
+                activation.derivative_at(self.slots.z[k], self.slots.x[k]) * received;
         }
         let batch_len = schedule.batch_len(position);
-        if self.rule.needs_gradient_norm() && self.settings.batch_size > 1 {
-            self.held[j * self.settings.batch_size + self.credited[j] as usize] = slot as u32;
-            self.credited[j] += 1;
-            if self.credited[j] as usize == batch_len {
-                self.release_batch(j);
+        if self.learner.holds {
+            self.slots.phase[k] = Phase::Held;
+            let held = self.learner.hold(j, slot);
+            if held == batch_len {
+                self.release(j, held);
             } else if t.is_output(j) {
-                let info = &mut self.slots[slot];
+                let info = &mut self.slots.info[slot];
                 info.outputs_holding += 1;
                 if info.outputs_holding as usize == t.outputs().len() {
                     // Every output waits for the rest of the batch: the sample leaves the pipeline.
                     info.parked = true;
                     self.active -= 1;
-                    self.admit_while_possible(data, schedule);
                 }
             }
             return;
         }
-        if self.direct {
+        let range = t.incoming(j);
+        if self.learner.direct {
             self.pay_attention(j, slot, 1.0);
-            self.step_directly(j, slot);
-            self.phase[k] = Phase::Done;
-            self.finish(slot);
-            return;
-        }
-        self.accumulate(j, slot);
-        let scales = if self.rule.needs_gradient_norm() {
-            {
-                let norm = self.gradient_norm(j, 1);
-                self.rule.scales(norm).unwrap_or_else(|| {
-                    self.rule
-                        .scales_in_layer(norm, &crate::rule::LayerNorms::of(&[norm]))
-                })
+            let d = self.slots.demand[k];
+            if self.timed {
+                let inbox = &self.inbox;
+                let base = inbox.forward_at(slot, 0);
+                self.learner
+                    .step_directly(j, range, d, |e| inbox.forward_value[base + e]);
+            } else {
+                let (slots, base) = (&self.slots, self.slots.at(slot, 0));
+                self.learner
+                    .step_directly(j, range, d, |e| slots.x[base + t.source(e)]);
             }
+            self.applied(j);
         } else {
-            Scales::UNIT
-        };
-        self.pay_attention(j, slot, scales.attention);
-        self.credited[j] += 1;
-        if self.credited[j] as usize >= batch_len {
-            let len = self.credited[j] as usize;
-            self.apply(j, len, scales);
+            self.accumulate(j, slot);
+            self.pay_attention(j, slot, 1.0);
+            self.learner.credited[j] += 1;
+            let credited = self.learner.credited[j] as usize;
+            if credited >= batch_len {
+                self.learner.apply(j, range, credited, Scales::UNIT);
+                self.learner.credited[j] = 0;
+                self.applied(j);
+            }
         }
-        self.phase[k] = Phase::Done;
+        self.slots.phase[k] = Phase::Done;
         self.finish(slot);
     }
 
     /// Adds sample `slot`'s `d x` to neuron `j`'s batch gradient, with the inputs `j` used.
     #[inline]
-    pub(super) fn accumulate(&mut self, j: usize, slot: usize) {
-        let t = self.topology;
-        let base = slot * t.neurons();
-        let d = self.demand[base + j];
-        if self.reliable {
-            for e in t.incoming(j) {
-                self.gradient[e] += d * self.x[base + t.source(e)];
-            }
+    fn accumulate(&mut self, j: usize, slot: usize) {
+        let t = self.t;
+        let range = t.incoming(j);
+        let d = self.slots.demand[self.slots.at(slot, j)];
+        if self.timed {
+            let inbox = &self.inbox;
+            let base = inbox.forward_at(slot, 0);
+            self.learner
+                .accumulate(j, range, d, |e| inbox.forward_value[base + e]);
         } else {
-            let edges = slot * t.synapses();
-            for e in t.incoming(j) {
-                self.gradient[e] += d * self.input_value[edges + e];
-            }
+            let (slots, base) = (&self.slots, self.slots.at(slot, 0));
+            self.learner
+                .accumulate(j, range, d, |e| slots.x[base + t.source(e)]);
         }
-        self.bias_gradient[j] += d;
     }
 
-    /// Neuron `j` steps on sample `slot` alone: `w ← w + lr·(d x)`, the arithmetic of a batch of one.
-    #[inline]
-    pub(super) fn step_directly(&mut self, j: usize, slot: usize) {
-        let t = self.topology;
-        let base = slot * t.neurons();
-        let d = self.demand[base + j];
-        let lr = self.settings.sgd.lr;
-        if self.reliable {
-            for e in t.incoming(j) {
-                self.params.weights[e] += lr * (d * self.x[base + t.source(e)]);
-            }
-        } else {
-            let edges = slot * t.synapses();
-            for e in t.incoming(j) {
-                self.params.weights[e] += lr * (d * self.input_value[edges + e]);
-            }
+    /// Neuron `j` has the `len` samples of its batch: it sums their gradient in schedule order and,
+    /// if its scale does not depend on its layer, pays and steps; otherwise it waits on the board
+    /// under the batch's last position.
+    fn release(&mut self, j: usize, len: usize) {
+        let info = &self.slots.info;
+        self.learner
+            .held_mut(j)
+            .sort_unstable_by_key(|&s| info[s as usize].position);
+        let last = self.learner.held(j)[len - 1] as usize;
+        let key = self.slots.info[last].position as u64;
+        for h in 0..len {
+            let slot = self.learner.held(j)[h] as usize;
+            self.accumulate(j, slot);
         }
-        self.params.biases[j] += lr * d;
-        self.updates_applied[j] += 1;
+        let range = self.t.incoming(j);
+        let norm = self.learner.gradient_norm(range.clone(), len);
+        let first = self.learner.held(j)[0];
+        self.learner.credited[j] = 0;
+        let local = self.learner.scales(norm);
+        if local.is_none() {
+            // Sum again when the layer's norms are known: another sample of this neuron may use the
+            // gradient buffer meanwhile.
+            self.learner.clear(j, range);
+            let layer = self.t.layer_of(j);
+            self.board_mut().waiting.push(Waiting {
+                layer,
+                key,
+                neuron: j,
+                norm,
+                len,
+                slot: first,
+            });
+        }
+        if let Some(scales) = local {
+            self.pay_and_step(j, len, first as usize, scales);
+        }
+        if let Some(norms) = self.post(j, key, Some(norm)) {
+            self.resolve(self.t.layer_of(j), key, norms);
+        }
     }
 
-    /// Norm of neuron `j`'s mean gradient over `len` samples.
-    pub(super) fn gradient_norm(&self, j: usize, len: usize) -> f64 {
-        let range = self.topology.incoming(j);
-        self.gradient[range]
-            .iter()
-            .map(|g| g * g)
-            .sum::<f64>()
-            .sqrt()
-            / len as f64
+    /// Neuron `j` of its layer posts its norm (or its absence) for batch `key` on the board; returns
+    /// the layer's norms when it was the last to post, for the caller to resolve the waiting.
+    pub(super) fn post(&mut self, j: usize, key: u64, norm: Option<f64>) -> Option<LayerNorms> {
+        let layer = self.t.layer_of(j);
+        self.board_mut().post(layer, key, j, norm)
     }
 
-    /// Neuron `j` pays attention `coef · d · scale` for `slot` to each of its non-input sources,
-    /// unless its send policy suppresses it.
-    pub(super) fn pay_attention(&mut self, j: usize, slot: usize, scale: f64) {
-        let t = self.topology;
-        let k = slot * t.neurons() + j;
-        let d = self.demand[k] * scale;
-        let range = self.attention_start[j]..t.incoming(j).end;
-        if range.is_empty() {
-            return;
-        }
-        let stale = self.updates_applied[j] - self.updates_at_fire[k];
-        self.staleness.count += 1;
-        self.staleness.sum += stale;
-        self.staleness.max = self.staleness.max.max(stale);
-        let every_k_sends = match &mut self.estimation {
-            Some(est) => {
-                let paid = est.payments[j];
-                est.payments[j] += 1;
-                match est.config.send {
-                    SendPolicy::EveryK(every) => paid % every.max(1) as u64 == 0,
-                    _ => true,
-                }
-            }
-            None => true,
-        };
-        let layer = t.layer_of(j);
-        if self.reliable && self.estimation.is_none() {
-            if let Some(delay) = self
-                .links
-                .plain_attention()
-                .filter(|_| self.neurons_down == 0)
-            {
-                // Every message arrives: add it to the receiver's sum and count down.
-                let delay = delay.clone();
-                let n = t.neurons();
-                let count = range.len() as u64;
-                for e in range {
-                    let coef = match &self.feedback {
-                        Some(fb) => fb[e],
-                        None => self.params.weights[e],
-                    };
-                    let i = t.source(e);
-                    let arrival = self.now + delay.sample(&mut self.attention_rng);
-                    let k = slot * n + i;
-                    self.attention[k] += coef * d;
-                    let wave = &mut self.backward[k];
-                    wave.unaccounted -= 1;
-                    wave.arrived += 1;
-                    wave.last = wave.last.max(arrival);
-                    if wave.unaccounted == 0 && self.phase[k] == Phase::Fired {
-                        let last = wave.last;
-                        self.scheduled[k] = last;
-                        self.schedule(last, Action::Credit, i, slot);
-                    }
-                }
-                let counts = self.messages.at(Kind::Attention, layer);
-                counts.sent += count;
-                counts.delivered += count;
+    fn board_mut(&mut self) -> &mut super::learner::Board {
+        self.board
+            .as_mut()
+            .expect("only norm-based rules hold samples")
+    }
+
+    /// The board of `layer` is complete for `key`: every neuron waiting on it learns its scale,
+    /// pays and steps, in neuron order.
+    pub(super) fn resolve(&mut self, layer: usize, key: u64, norms: LayerNorms) {
+        loop {
+            let board = self.board_mut();
+            let Some(index) = board
+                .waiting
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.layer == layer && w.key == key)
+                .min_by_key(|(_, w)| w.neuron)
+                .map(|(i, _)| i)
+            else {
                 return;
-            }
-        }
-        let sends_always = self
-            .estimation
-            .as_ref()
-            .is_none_or(|est| est.config.send == SendPolicy::Always);
-        if let Some(class) = self
-            .links
-            .uniform()
-            .filter(|_| sends_always && self.neurons_down == 0)
-        {
-            // One link class, nothing cut, nobody down: only drops and delays to draw.
-            let delay = class.attention_delay.clone();
-            let count = range.len() as u64;
-            let mut dropped = 0;
-            for e in range {
-                let coef = match &self.feedback {
-                    Some(fb) => fb[e],
-                    None => self.params.weights[e],
-                };
-                if self.links.drops(0, false, &mut self.drop_rng) {
-                    dropped += 1;
-                    self.attention_missing(e, slot);
-                    continue;
+            };
+            let w = board.waiting.swap_remove(index);
+            if w.len > 1 {
+                for h in 0..w.len {
+                    let slot = self.learner.held_n(w.neuron, w.len)[h] as usize;
+                    self.accumulate(w.neuron, slot);
                 }
-                let arrival = self.now + delay.sample(&mut self.attention_rng);
-                self.deliver_attention(e, slot, arrival, Some(coef * d));
+            } else {
+                self.accumulate(w.neuron, w.slot as usize);
             }
-            let counts = self.messages.at(Kind::Attention, layer);
-            counts.sent += count;
-            counts.dropped += dropped;
-            counts.delivered += count - dropped;
-            return;
-        }
-        for e in range {
-            let coef = match &self.feedback {
-                Some(fb) => fb[e],
-                None => self.params.weights[e],
-            };
-            let a = coef * d;
-            let suppressed = match &mut self.estimation {
-                None => false,
-                Some(est) => match est.config.send {
-                    SendPolicy::Always => false,
-                    SendPolicy::EveryK(_) => !every_k_sends,
-                    SendPolicy::Threshold(delta) => {
-                        let quiet = est.has_sent[e] && (a - est.last_sent[e]).abs() <= delta;
-                        if !quiet {
-                            est.has_sent[e] = true;
-                            est.last_sent[e] = a;
-                        }
-                        quiet
-                    }
-                },
-            };
-            if suppressed {
-                self.messages.at(Kind::Attention, layer).suppressed += 1;
-                let delay = &self.links.synapse(e).attention_delay;
-                let arrival = self.now + delay.sample(&mut self.attention_rng);
-                self.deliver_attention(e, slot, arrival, None);
-                continue;
-            }
-            self.messages.at(Kind::Attention, layer).sent += 1;
-            let i = t.source(e);
-            if self.links.is_cut(e)
-                || self.down[i] > 0
-                || self
-                    .links
-                    .drops(self.links.class_of(e), false, &mut self.drop_rng)
-            {
-                self.messages.at(Kind::Attention, layer).dropped += 1;
-                self.attention_missing(e, slot);
-                continue;
-            }
-            let delay = &self.links.synapse(e).attention_delay;
-            let arrival = self.now + delay.sample(&mut self.attention_rng);
-            self.messages.at(Kind::Attention, layer).delivered += 1;
-            self.deliver_attention(e, slot, arrival, Some(a));
+            let scales = self.learner.rule.scales_in_layer(w.norm, &norms);
+            self.pay_and_step(w.neuron, w.len, w.slot as usize, scales);
         }
     }
 
-    /// A norm-based rule's neuron `j` has its whole batch: it computes its gradient norm, pays the
-    /// scaled attention for every held sample, then steps.
-    pub(super) fn release_batch(&mut self, j: usize) {
-        let held_len = self.credited[j] as usize;
-        let first = j * self.settings.batch_size;
-        for h in first..first + held_len {
-            self.accumulate(j, self.held[h] as usize);
+    /// Neuron `j` pays the scaled attention for each of its `len` held samples (the first in
+    /// `first`), steps, and is done with them.
+    fn pay_and_step(&mut self, j: usize, len: usize, first: usize, scales: Scales) {
+        for h in 0..len {
+            let slot = if len == 1 {
+                first
+            } else {
+                self.learner.held_n(j, len)[h] as usize
+            };
+            self.pay_attention(j, slot, scales.attention);
         }
-        let scales = {
-            let norm = self.gradient_norm(j, held_len);
-            self.rule.scales(norm).unwrap_or_else(|| {
-                self.rule
-                    .scales_in_layer(norm, &crate::rule::LayerNorms::of(&[norm]))
-            })
-        };
-        for h in first..first + held_len {
-            self.pay_attention(j, self.held[h] as usize, scales.attention);
-        }
-        self.apply(j, held_len, scales);
-        let n = self.topology.neurons();
-        for h in first..first + held_len {
-            let slot = self.held[h] as usize;
-            self.phase[slot * n + j] = Phase::Done;
+        self.learner.apply(j, self.t.incoming(j), len, scales);
+        self.applied(j);
+        for h in 0..len {
+            let slot = if len == 1 {
+                first
+            } else {
+                self.learner.held_n(j, len)[h] as usize
+            };
+            let k = self.slots.at(slot, j);
+            self.slots.phase[k] = Phase::Done;
             self.finish(slot);
         }
     }
 
-    /// Neuron `j` applies its step for a batch of `len` samples and starts a new batch.
-    pub(super) fn apply(&mut self, j: usize, len: usize, scales: Scales) {
-        let range = self.topology.incoming(j);
-        let inv = 1.0 / len as f64;
-        let sgd = self.settings.sgd;
-        let velocity = if self.velocity.is_empty() {
-            &mut []
-        } else {
-            &mut self.velocity[range.clone()]
+    /// Neuron `j` applied an update: told to the observer after the action.
+    #[inline]
+    fn applied(&mut self, j: usize) {
+        if self.observing {
+            self.updated.push(j as u32);
+        }
+    }
+
+    /// Neuron `j` pays attention `coef · d · scale` for `slot` to each of its non-input sources,
+    /// unless its send policy suppresses it.
+    fn pay_attention(&mut self, j: usize, slot: usize, scale: f64) {
+        let t = self.t;
+        let k = self.slots.at(slot, j);
+        let d = self.slots.demand[k] * scale;
+        let range = self.attention_start[j]..t.incoming(j).end;
+        if range.is_empty() {
+            return;
+        }
+        self.acct
+            .stale(self.learner.updates[j] - self.slots.updates_at_fire[k]);
+        let layer = t.layer_of(j);
+        let position = self.slots.info[slot].position;
+        if !self.timed && self.estimates.is_none() {
+            // Untimed links: every message arrives; write it and count the receiver down.
+            let count = range.len() as u64;
+            let constant = self.inbox.attention_constant;
+            for e in range {
+                let a = self.learner.coefficient(e) * d;
+                let delay = match constant {
+                    Some(d) => d,
+                    None => self.inbox.attention_fate(&self.plan.links, slot, e).delay(),
+                };
+                let arrival = self.now + delay;
+                let i = t.source(e);
+                let q = self.inbox.attention_at(t, slot, e);
+                self.inbox.attention_value[q] = a;
+                let ki = self.slots.at(slot, i);
+                let wave = &mut self.slots.backward[ki];
+                wave.arrive(arrival);
+                if wave.unaccounted == 0 && self.slots.phase[ki] == Phase::Fired {
+                    let last = wave.last;
+                    self.slots.scheduled[ki] = last;
+                    self.schedule(last, Action::Credit, i, slot);
+                }
+                if self.tracer.messages() {
+                    let m = self.message(MessageKind::Attention, position, e);
+                    self.tracer.message(t, m, Fate::OnTime(arrival));
+                }
+            }
+            let counts = self.acct.messages.at(Kind::Attention, layer);
+            counts.sent += count;
+            counts.delivered += count;
+            return;
+        }
+        let pays = match &mut self.estimates {
+            Some(est) => est.pays_this_time(j),
+            None => true,
         };
-        sgd.apply(
-            &mut self.params.weights[range.clone()],
-            velocity,
-            &self.gradient[range.clone()],
-            scales.weights * inv,
-        );
-        sgd.apply_one(
-            &mut self.params.biases[j],
-            &mut self.bias_velocity[j],
-            self.bias_gradient[j],
-            scales.bias * inv,
-        );
-        self.gradient[range].fill(0.0);
-        self.bias_gradient[j] = 0.0;
-        self.credited[j] = 0;
-        self.updates_applied[j] += 1;
+        let quiet = self.health.quiet();
+        for e in range {
+            let a = self.learner.coefficient(e) * d;
+            let fate = self.inbox.attention_fate(&self.plan.links, slot, e);
+            let arrival = self.now + fate.delay();
+            let suppressed = match &mut self.estimates {
+                Some(est) => est.suppresses(e, a, pays),
+                None => false,
+            };
+            if suppressed {
+                self.acct.messages.at(Kind::Attention, layer).suppressed += 1;
+                if self.tracer.messages() {
+                    let m = self.message(MessageKind::Attention, position, e);
+                    self.tracer.message(t, m, Fate::Suppressed(arrival));
+                }
+                self.deliver_attention(e, slot, arrival, None);
+                continue;
+            }
+            let counts = self.acct.messages.at(Kind::Attention, layer);
+            counts.sent += 1;
+            let i = t.source(e);
+            if fate.dropped() || (!quiet && (self.health.is_cut(e) || self.health.is_down(i))) {
+                counts.dropped += 1;
+                if self.tracer.messages() {
+                    let m = self.message(MessageKind::Attention, position, e);
+                    self.tracer.message(t, m, Fate::Dropped);
+                }
+                self.attention_missing(e, slot);
+                continue;
+            }
+            counts.delivered += 1;
+            self.deliver_attention(e, slot, arrival, Some(a));
+        }
     }
 }

@@ -92,6 +92,9 @@ pub enum Engine {
     Events,
     /// The dense `nalgebra` reference trainer (no messages).
     Dense,
+    /// The plain reference event simulator: one queue entry per message, no fast paths. The same
+    /// results as `Events`, much slower; for checking the fast engine.
+    Reference,
 }
 
 /// Optimizer applied by each neuron to the weights it owns.

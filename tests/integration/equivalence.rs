@@ -4,11 +4,11 @@
 
 use neuragent::data::Split;
 use neuragent::evaluate::Evaluator;
+use neuragent::plan::Plan as Setup;
 use neuragent::rng::{Purpose, Streams};
-use neuragent::run::Setup;
 use neuragent::scenario::Scenario;
 use neuragent::topology::Params;
-use neuragent::trainer::Schedule;
+use neuragent::trainer::{Checkpoint, Schedule};
 use proptest::prelude::*;
 
 use crate::common::scenario;
@@ -21,8 +21,11 @@ struct Case {
     connectivity: String,
     skip: bool,
     batch_size: usize,
+    momentum: f64,
     forward_delay: String,
     attention_delay: String,
+    /// A per-link override of the delays (no drops), or none.
+    overrides: String,
     features: usize,
     classes: usize,
     seed: u64,
@@ -32,6 +35,17 @@ fn delay() -> impl Strategy<Value = String> {
     prop_oneof![
         (0i64..5).prop_map(|t| format!("Constant({t})")),
         (0i64..4, 0i64..6).prop_map(|(a, b)| format!("Uniform(min: {a}, max: {})", a + b)),
+        (0.2f64..6.0).prop_map(|m| format!("Exponential(mean: {m})")),
+        (-0.5f64..1.5, 0.0f64..1.2).prop_map(|(mu, s)| format!("LogNormal(mu: {mu}, sigma: {s})")),
+    ]
+}
+
+fn overrides() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        (delay(), delay()).prop_map(|(f, a)| format!(
+            "(link: Layers(from: Input, to: Hidden(0)), forward_delay: Some({f}), attention_delay: Some({a}))"
+        )),
     ]
 }
 
@@ -45,27 +59,36 @@ fn case() -> impl Strategy<Value = Case> {
             (0.3f64..1.0).prop_map(|d| format!("Sparse(density: {d})"))
         ],
         any::<bool>(),
-        1usize..=4,
-        delay(),
-        delay(),
+        (1usize..=4, prop::sample::select(vec![0.0, 0.3])),
+        (delay(), delay(), overrides()),
         (1usize..=4, 2usize..=4),
         any::<u64>(),
     )
         .prop_map(
-            |(hidden, activation, output, connectivity, skip, batch_size, fd, ad, (f, c), seed)| {
-                Case {
-                    hidden,
-                    activation,
-                    output,
-                    connectivity,
-                    skip,
-                    batch_size,
-                    forward_delay: fd,
-                    attention_delay: ad,
-                    features: f,
-                    classes: c,
-                    seed,
-                }
+            |(
+                hidden,
+                activation,
+                output,
+                connectivity,
+                skip,
+                (batch_size, momentum),
+                (forward_delay, attention_delay, overrides),
+                (features, classes),
+                seed,
+            )| Case {
+                hidden,
+                activation,
+                output,
+                connectivity,
+                skip,
+                batch_size,
+                momentum,
+                forward_delay,
+                attention_delay,
+                overrides,
+                features,
+                classes,
+                seed,
             },
         )
 }
@@ -74,7 +97,8 @@ fn build(case: &Case, rule: &str, engine: &str, lr: f64) -> Scenario {
     build_with(case, rule, engine, lr, "")
 }
 
-/// `links_extra` adds link fields (e.g. a wait timeout) to the generated scenario.
+/// `links_extra` adds link fields (e.g. a wait timeout) to the generated scenario. The run crosses
+/// several checkpoints (three per epoch, two epochs).
 fn build_with(case: &Case, rule: &str, engine: &str, lr: f64, links_extra: &str) -> Scenario {
     scenario(&format!(
         "Scenario(
@@ -83,9 +107,11 @@ fn build_with(case: &Case, rule: &str, engine: &str, lr: f64, links_extra: &str)
             data: Blobs(samples: 24, classes: {classes}, features: {features}, test_fraction: 0.25),
             network: (hidden: {hidden:?}, activation: {act}, output: {out},
                       connectivity: {conn}, skip: {skip}),
-            learning: (rule: {rule}, optimizer: Sgd(lr: {lr}, momentum: 0.3),
+            learning: (rule: {rule}, optimizer: Sgd(lr: {lr}, momentum: {momentum}),
                        batch_size: {batch}, epochs: 2, engine: Some({engine})),
-            links: (forward_delay: {fd}, attention_delay: {ad}, {links_extra}),
+            links: (forward_delay: {fd}, attention_delay: {ad}, {links_extra}
+                    overrides: [{overrides}]),
+            evaluation: (per_epoch: 3),
         )",
         seed = case.seed,
         classes = case.classes,
@@ -95,15 +121,27 @@ fn build_with(case: &Case, rule: &str, engine: &str, lr: f64, links_extra: &str)
         out = case.output,
         conn = case.connectivity,
         skip = case.skip,
+        momentum = case.momentum,
         batch = case.batch_size,
         fd = case.forward_delay,
         ad = case.attention_delay,
+        overrides = if engine == "Dense" {
+            ""
+        } else {
+            &case.overrides
+        },
     ))
 }
 
-fn final_params(s: &Scenario) -> Params {
+/// The parameters at every checkpoint of `s` (by samples seen), and at the end.
+fn trajectory(s: &Scenario) -> Vec<(usize, Params)> {
     let setup = Setup::new(s).expect("setup");
-    setup.train(&mut neuragent::trainer::Unobserved).unwrap().1
+    let mut seen = Vec::new();
+    let (report, last) = setup
+        .train(&mut |c: &Checkpoint<'_>| seen.push((c.samples_seen, c.params.clone())))
+        .unwrap();
+    seen.push((report.samples_seen, last));
+    seen
 }
 
 fn assert_engines_agree(
@@ -115,6 +153,10 @@ fn assert_engines_agree(
     assert_engines_agree_with(case, event_rule, dense_rule, lr, "")
 }
 
+/// The event engine with `event_rule` and the dense engine with `dense_rule` agree to 1e-9 relative
+/// (`|a − b| / max(1, |a|, |b|)`) at every checkpoint both observe at the same sample count, and at
+/// the end. (A greedy neuron holds a batch until it is complete, so its samples complete together:
+/// a checkpoint inside such a batch is observed after it.)
 fn assert_engines_agree_with(
     case: &Case,
     event_rule: &str,
@@ -122,20 +164,28 @@ fn assert_engines_agree_with(
     lr: f64,
     links_extra: &str,
 ) -> Result<(), TestCaseError> {
-    let events = final_params(&build_with(case, event_rule, "Events", lr, links_extra));
-    let dense = final_params(&build(case, dense_rule, "Dense", lr));
+    let events = trajectory(&build_with(case, event_rule, "Events", lr, links_extra));
+    let dense = trajectory(&build(case, dense_rule, "Dense", lr));
     let initial = Setup::new(&build(case, dense_rule, "Dense", lr))
         .unwrap()
-        .params;
-    let moved = initial.max_relative_difference(&dense);
+        .initial;
+    let end = &dense.last().expect("at least the end").1;
+    let moved = initial.max_relative_difference(end);
     // A reference run that diverges, or a network that cannot move (dead ReLUs behind a width-1
     // layer), says nothing about the engines: skip it. A diverging event run alone still fails below.
     prop_assume!(moved.is_finite() && moved > 1e-6);
-    let diff = events.max_relative_difference(&dense);
-    prop_assert!(
-        diff <= 1e-9,
-        "{event_rule} on events vs {dense_rule} on dense differ by {diff:e} for {case:?}"
-    );
+    let mut compared = 0;
+    for (samples, a) in &events {
+        for (_, b) in dense.iter().filter(|(s, _)| s == samples) {
+            let diff = a.max_relative_difference(b);
+            prop_assert!(
+                diff <= 1e-9,
+                "{event_rule} on events vs {dense_rule} on dense differ by {diff:e} after {samples} samples for {case:?}"
+            );
+            compared += 1;
+        }
+    }
+    prop_assert!(compared >= 2, "only {compared} checkpoints in common");
     Ok(())
 }
 
@@ -162,7 +212,7 @@ proptest! {
     /// sent must be exact attention.
     #[test]
     fn the_unreliable_link_path_equals_backprop_when_nothing_goes_missing(case in case()) {
-        let timeout = "wait_timeout: 1000";
+        let timeout = "wait_timeout: 1000,";
         assert_engines_agree_with(&case, "Attention", "Backprop", 0.05, timeout)?;
         assert_engines_agree_with(
             &case,
@@ -208,7 +258,7 @@ fn one_backprop_step_follows_the_numerical_gradient() {
     );
     let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
     let mut loss = |p: &Params| evaluator.evaluate(p, &single).loss;
-    let before = setup.params.clone();
+    let before = setup.initial.clone();
     let (_, after) = setup.train(&mut neuragent::trainer::Unobserved).unwrap();
     let (lr, h) = (0.001, 1e-6);
     for e in 0..before.weights.len() {
@@ -220,6 +270,20 @@ fn one_backprop_step_follows_the_numerical_gradient() {
         assert!(
             (step + lr * gradient).abs() <= 1e-9 * (1.0 + gradient.abs()),
             "synapse {e}: step {step:e}, expected {:e}",
+            -lr * gradient
+        );
+    }
+    // Biases too: every non-input neuron's (inputs have none).
+    let t = &setup.topology;
+    for j in t.inputs().end..t.neurons() {
+        let (mut plus, mut minus) = (before.clone(), before.clone());
+        plus.biases[j] += h;
+        minus.biases[j] -= h;
+        let gradient = (loss(&plus) - loss(&minus)) / (2.0 * h);
+        let step = after.biases[j] - before.biases[j];
+        assert!(
+            gradient.abs() > 1e-6 && (step + lr * gradient).abs() <= 1e-9 * (1.0 + gradient.abs()),
+            "bias of neuron {j}: step {step:e}, expected {:e}",
             -lr * gradient
         );
     }

@@ -1,7 +1,8 @@
 //! Faults, drops and delays: conservation of messages, crashed neurons, reproducibility, and the
 //! errors of impossible fault settings.
 
-use neuragent::run::{self, Setup};
+use neuragent::plan::Plan as Setup;
+use neuragent::run;
 use neuragent::scenario::Scenario;
 use neuragent::trainer::Checkpoint;
 

@@ -3,8 +3,10 @@
 mod cli;
 mod common;
 mod determinism;
+mod differential;
 mod equivalence;
 mod faults;
+mod golden;
 mod hostile;
 mod observation;
 mod scenarios;

@@ -92,7 +92,7 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
         ("LearningSpec", "batch_size" | "in_flight") => Some(AT_LEAST_ONE),
         ("LearningSpec", "epochs") => Some("a whole number of epochs ≥ 1"),
         ("LearningSpec", "engine") => {
-            Some("Events or Dense (bare or in Some(..)), or None for the rule's default")
+            Some("Events, Dense or Reference (bare or in Some(..)), or None for the rule's default")
         }
         ("Estimator::Ema", "decay") => Some("a decay in [0, 1), e.g. 0.9"),
         ("OptimizerSpec::Sgd", "lr") => Some("a learning rate > 0, e.g. 0.01"),

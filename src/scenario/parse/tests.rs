@@ -129,7 +129,7 @@ fn each_kind_of_type_error_names_its_field_and_what_is_accepted() {
             NET,
             "(rule: Attention, engine: Some(Fast))",
             "",
-            "learning.engine = Some(Fast): expected Events or Dense (bare or in Some(..)), or None \
+            "learning.engine = Some(Fast): expected Events, Dense or Reference (bare or in Some(..)), or None \
              for the rule's default",
         ),
     ] {

@@ -101,7 +101,7 @@ pub fn estimate(s: &Scenario, shape: &DataShape) -> MemoryEstimate {
     let batch = l.batch_size.max(1) as u128;
     let slots = (l.in_flight.max(1) as u128).saturating_add(batch);
     let trainer = match s.engine() {
-        Engine::Events => {
+        Engine::Events | Engine::Reference => {
             let greedy = matches!(l.rule, RuleSpec::GreedyAttention)
                 || matches!(
                     l.rule,
@@ -121,8 +121,16 @@ pub fn estimate(s: &Scenario, shape: &DataShape) -> MemoryEstimate {
             // Per neuron and slot: phase, schedule, z, x, demand, attention, two waves, updates
             // (104 bytes) and four queue entries (96); per neuron: counters, held samples.
             let per_neuron = slots.saturating_mul(200).saturating_add(96 + 8 * batch);
+            // The reference engine queues one entry per message in flight: up to one per synapse,
+            // direction and slot.
+            let queue = if s.engine() == Engine::Reference {
+                m.saturating_mul(slots).saturating_mul(2 * 32)
+            } else {
+                0
+            };
             m.saturating_mul(per_synapse)
                 .saturating_add(n.saturating_mul(per_neuron))
+                .saturating_add(queue)
         }
         Engine::Dense => {
             // Weights, gradient, velocity, mask (+ feedback) per matrix cell; a snapshot and a final
