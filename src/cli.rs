@@ -16,7 +16,8 @@ use crate::output;
 use crate::rng::Streams;
 use crate::run;
 use crate::scenario::{
-    estimate_memory, validate_with_data_within, DataShape, Draft, MemoryEstimate, Scenario,
+    estimate_memory, validate_with_data_within, warnings_with_data, DataShape, Draft,
+    MemoryEstimate, Scenario,
 };
 
 /// Simulate neural networks as societies of attention-seeking neuron agents.
@@ -190,14 +191,18 @@ pub fn validate_report(
     read: Result<Draft, crate::scenario::ScenarioError>,
     limit: Option<Limit>,
 ) -> ValidateReport {
-    let mut stderr = String::new();
-    let outcome = read.map_err(|e| vec![e.to_string()]).and_then(|draft| {
-        for w in draft.warnings() {
-            let at = w.position.map_or(String::new(), |at| format!("{at}:"));
-            stderr += &format!("warning: {}:{at} {w}\n", file.display());
+    let (warnings, outcome) = match read {
+        Ok(draft) => {
+            let checked = check(draft, limit);
+            (checked.warnings, checked.outcome)
         }
-        validate(draft, limit)
-    });
+        Err(e) => (Vec::new(), Err(vec![e.to_string()])),
+    };
+    let mut stderr = String::new();
+    for w in warnings {
+        let at = w.position.map_or(String::new(), |at| format!("{at}:"));
+        stderr += &format!("warning: {}:{at} {w}\n", file.display());
+    }
     match outcome {
         Ok(valid) => ValidateReport {
             valid: true,
@@ -232,37 +237,54 @@ pub struct Validated {
     pub memory: MemoryEstimate,
 }
 
-/// Checks a scenario as `neuragent validate` does, and returns it with its data's shape and memory
-/// estimate, or every problem found as messages: its types and values; then, unless the data spec
+/// What `neuragent validate` finds in a scenario: its warnings, and the scenario or every error.
+#[derive(Debug)]
+pub struct Checked {
+    /// What is not wrong but probably not meant ([`Scenario::warnings`] and
+    /// [`crate::scenario::warnings_with_data`]), placed in the file.
+    pub warnings: Vec<crate::scenario::Problem>,
+    /// The scenario with its data's shape and memory estimate, or every error as a message.
+    pub outcome: Result<Validated, Vec<String>>,
+}
+
+/// Checks a scenario as `neuragent validate` does; [`check`] without the warnings.
+pub fn validate(draft: Draft, limit: Option<Limit>) -> Result<Validated, Vec<String>> {
+    check(draft, limit).outcome
+}
+
+/// Checks a scenario as `neuragent validate` does: its types and values; then, unless the data spec
 /// itself is wrong (or a type error leaves the run's length unknown), its data, loaded within
 /// `limit`, and everything that needs the data ([`crate::scenario::validate_with_data`]): the
-/// neurons that faults and overrides name, faults timed after the run, the expectations that suit
-/// the task, and the memory the run needs. Nothing is trained and no network is built.
-pub fn validate(mut draft: Draft, limit: Option<Limit>) -> Result<Validated, Vec<String>> {
+/// neurons that faults and overrides name, the expectations that suit the task, and the memory the
+/// run needs. Nothing is trained and no network is built.
+pub fn check(mut draft: Draft, limit: Option<Limit>) -> Checked {
     let mut data_error = None;
     let mut shape = None;
     if draft.can_check_with_data() {
         if let Some(s) = draft.scenario() {
             let found = data::load_within(&s.data, &Streams::new(s.seed), limit).map(|dataset| {
                 let shape = dataset.shape();
-                (shape, validate_with_data_within(s, &shape, Ok(limit)))
+                let problems = validate_with_data_within(s, &shape, Ok(limit));
+                (shape, problems, warnings_with_data(s, &shape))
             });
             match found {
-                Ok((found_shape, problems)) => {
+                Ok((found_shape, problems, warnings)) => {
                     shape = Some(found_shape);
                     draft.add(problems);
+                    draft.add_warnings(warnings);
                 }
                 Err(e) => data_error = Some(e),
             }
         }
     }
     let file = draft.file().display().to_string();
+    let warnings = draft.warnings().to_vec();
     let mut errors = Vec::new();
     let scenario = draft.into_result().map_err(|e| errors.push(e.to_string()));
     if let Some(e) = data_error {
         errors.push(format!("{file}: {e}"));
     }
-    match (scenario, shape) {
+    let outcome = match (scenario, shape) {
         (Ok(scenario), Some(shape)) if errors.is_empty() => Ok(Validated {
             memory: estimate_memory(&scenario, &shape),
             scenario,
@@ -270,7 +292,8 @@ pub fn validate(mut draft: Draft, limit: Option<Limit>) -> Result<Validated, Vec
         }),
         _ if errors.is_empty() => Err(vec![format!("{file}: the data could not be checked")]),
         _ => Err(errors),
-    }
+    };
+    Checked { warnings, outcome }
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error of the run.

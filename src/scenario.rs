@@ -39,6 +39,7 @@ pub use network::{Activation, Connectivity, NetworkSpec, OutputKind};
 pub use parse::{Draft, MAX_SCENARIO_BYTES};
 pub use problem::{Position, Problem};
 pub use refs::{LayerRef, NeuronRef};
+pub use validate::warnings_with_data;
 pub use validate::{
     estimate as estimate_memory, validate_with_data, validate_with_data_within, DataShape,
     MemoryEstimate, TaskKind,

@@ -186,6 +186,20 @@ impl Draft {
         self.add_located(problems);
     }
 
+    /// Adds warnings found later (for instance by [`super::warnings_with_data`]), placing each one
+    /// in the file; warnings about fields that had type errors are left out.
+    pub fn add_warnings(&mut self, warnings: Vec<Problem>) {
+        let located: Vec<Problem> = warnings
+            .into_iter()
+            .filter(|w| !self.unread.iter().any(|u| w.is_within(u)))
+            .map(|mut w| {
+                w.position = w.position.or_else(|| self.position_of(&w.path));
+                w
+            })
+            .collect();
+        self.warnings.extend(located);
+    }
+
     /// The scenario if it has no problem, else every problem.
     pub fn into_result(self) -> Result<Scenario, ScenarioError> {
         match self.scenario {

@@ -21,7 +21,9 @@ use std::fmt;
 use super::{Problem, Scenario};
 
 pub use estimate::{estimate, MemoryEstimate};
-pub use with_data::{validate_with_data, validate_with_data_within, DataShape, TaskKind};
+pub use with_data::{
+    validate_with_data, validate_with_data_within, warnings_with_data, DataShape, TaskKind,
+};
 
 /// Largest delay a link may have, in ticks.
 const MAX_DELAY: i64 = 1_000_000_000;

@@ -1,6 +1,6 @@
 //! Checks that need the loaded data: the input and output neurons that faults and overrides name,
-//! the output layer and expectations that suit the task, faults timed within the run, and whether the
-//! run fits in memory. They see only the data's [`DataShape`], never the samples or an engine.
+//! the output layer and expectations that suit the task, and whether the run fits in memory; and a
+//! warning for faults timed after the run ends. They see only the data's [`DataShape`], never the samples or an engine.
 
 use super::estimate::{estimate, size, MemoryEstimate};
 use super::refs::{fmt_neuron, fmt_when};
@@ -54,7 +54,6 @@ pub fn validate_with_data_within(
     check_task(&mut out, s, shape);
     check_indices(&mut out, s, shape);
     check_references(&mut out, s, shape);
-    check_timing(&mut out, s, shape);
     if s.evaluation.per_epoch > shape.train_samples.max(1) {
         out.push(
             "evaluation.per_epoch",
@@ -185,7 +184,15 @@ fn check_references(out: &mut Problems, s: &Scenario, shape: &DataShape) {
     }
 }
 
-/// A fault timed by a sample position must start before the last sample enters.
+/// What is not wrong but probably not meant, once the data's shape is known: a fault timed by a
+/// sample position after the last sample enters never happens.
+pub fn warnings_with_data(s: &Scenario, shape: &DataShape) -> Vec<Problem> {
+    let mut out = Problems::default();
+    check_timing(&mut out, s, shape);
+    out.0
+}
+
+/// A fault timed by a sample position should start before the last sample enters.
 fn check_timing(out: &mut Problems, s: &Scenario, shape: &DataShape) {
     let admitted = (shape.train_samples as u128).saturating_mul(s.learning.epochs as u128);
     for (i, fault) in s.faults.iter().enumerate() {
@@ -200,7 +207,7 @@ fn check_timing(out: &mut Problems, s: &Scenario, shape: &DataShape) {
                     fmt_when(at),
                     format!(
                         "a sample position below {admitted} ({} training samples × {} epochs): \
-                         this fault would happen after the run ends",
+                         the run ends before, so this fault never happens",
                         shape.train_samples, s.learning.epochs
                     ),
                 );
@@ -406,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn scenario_faults_after_the_run_are_rejected() {
+    fn scenario_faults_after_the_run_are_a_warning() {
         // 100 training samples, 10 epochs (the default): positions 0 to 999.
         let s = parse(&fault(
             "Crash(neuron: Input(0), at: Sample(999), recover: Sample(5000)), \
@@ -414,13 +421,14 @@ mod tests {
              Partition(neurons: [Input(1)], at: Tick(1000000), repair: None)",
         ))
         .unwrap();
+        assert_eq!(check(&s, &shape(2, 2)), vec![]);
         assert_eq!(
-            check(&s, &shape(2, 2)),
+            warnings_with_data(&s, &shape(2, 2)),
             vec![p(
                 "faults[1].at",
                 "Sample(1000)",
-                "a sample position below 1000 (100 training samples × 10 epochs): this fault \
-                 would happen after the run ends"
+                "a sample position below 1000 (100 training samples × 10 epochs): the run ends \
+                 before, so this fault never happens"
             )]
         );
     }
