@@ -9,11 +9,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::data;
 use crate::engine::TraceLevel;
+use crate::memory::{Bytes, Limit};
 use crate::output;
-use crate::plan::Plan;
+use crate::rng::Streams;
 use crate::run;
-use crate::scenario::Scenario;
+use crate::scenario::{
+    estimate_memory, validate_with_data_within, warnings_with_data, DataShape, Draft,
+    MemoryEstimate, Scenario,
+};
 
 /// Simulate neural networks as societies of attention-seeking neuron agents.
 #[derive(Debug, Parser)]
@@ -50,7 +55,7 @@ pub enum Command {
         /// A folder written by `neuragent run`.
         dir: PathBuf,
     },
-    /// Check scenario files (and load their data) and report every problem in each.
+    /// Check scenario files and their data, without training, and report every problem in each.
     Validate {
         /// Scenario files (RON).
         #[arg(required = true)]
@@ -159,22 +164,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Validate { scenarios } => {
+            let limit = crate::memory::limit().map_err(anyhow::Error::msg)?;
             let mut failed = false;
             for path in &scenarios {
-                let checked = Scenario::from_file(path)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|s| {
-                        Plan::new(&s).map_err(|e| {
-                            anyhow::Error::from(e).context(format!("{}", path.display()))
-                        })
-                    });
-                match checked {
-                    Ok(_) => print_ignoring_closed_pipe(&format!("{}: ok\n", path.display())),
-                    Err(e) => {
-                        failed = true;
-                        eprintln!("error: {e:#}");
-                    }
-                }
+                let report = validate_report(path, Draft::read(path), limit);
+                eprint!("{}", report.stderr);
+                print_ignoring_closed_pipe(&report.stdout);
+                failed |= !report.valid;
             }
             Ok(if failed {
                 ExitCode::from(EXIT_ERROR)
@@ -183,6 +179,129 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// What `neuragent validate` prints for one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidateReport {
+    /// Whether the file is valid.
+    pub valid: bool,
+    /// `FILE: ok (about N of memory at peak)` when it is.
+    pub stdout: String,
+    /// One `warning: ...` line per warning, then one `error: ...` per error.
+    pub stderr: String,
+}
+
+/// The report of `neuragent validate` on `file`, read as `read` (with [`Draft::read`] or
+/// [`Draft::parse`]), with the memory `limit`.
+pub fn validate_report(
+    file: &std::path::Path,
+    read: Result<Draft, crate::scenario::ScenarioError>,
+    limit: Option<Limit>,
+) -> ValidateReport {
+    let (warnings, outcome) = match read {
+        Ok(draft) => {
+            let checked = check(draft, limit);
+            (checked.warnings, checked.outcome)
+        }
+        Err(e) => (Vec::new(), Err(vec![e.to_string()])),
+    };
+    let mut stderr = String::new();
+    for w in warnings {
+        let at = w.position.map_or(String::new(), |at| format!("{at}:"));
+        stderr += &format!("warning: {}:{at} {w}\n", file.display());
+    }
+    match outcome {
+        Ok(valid) => ValidateReport {
+            valid: true,
+            stdout: format!(
+                "{}: ok (about {} of memory at peak)\n",
+                file.display(),
+                Bytes(valid.memory.total())
+            ),
+            stderr,
+        },
+        Err(errors) => {
+            for e in errors {
+                stderr += &format!("error: {e}\n");
+            }
+            ValidateReport {
+                valid: false,
+                stdout: String::new(),
+                stderr,
+            }
+        }
+    }
+}
+
+/// A scenario that passed every check of `neuragent validate`.
+#[derive(Debug)]
+pub struct Validated {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The shape of its data.
+    pub shape: DataShape,
+    /// The memory a run needs.
+    pub memory: MemoryEstimate,
+}
+
+/// What `neuragent validate` finds in a scenario: its warnings, and the scenario or every error.
+#[derive(Debug)]
+pub struct Checked {
+    /// What is not wrong but probably not meant ([`Scenario::warnings`] and
+    /// [`crate::scenario::warnings_with_data`]), placed in the file.
+    pub warnings: Vec<crate::scenario::Problem>,
+    /// The scenario with its data's shape and memory estimate, or every error as a message.
+    pub outcome: Result<Validated, Vec<String>>,
+}
+
+/// Checks a scenario as `neuragent validate` does; [`check`] without the warnings.
+pub fn validate(draft: Draft, limit: Option<Limit>) -> Result<Validated, Vec<String>> {
+    check(draft, limit).outcome
+}
+
+/// Checks a scenario as `neuragent validate` does: its types and values; then, unless the data spec
+/// itself is wrong (or a type error leaves the run's length unknown), its data, loaded within
+/// `limit`, and everything that needs the data ([`crate::scenario::validate_with_data`]): the
+/// neurons that faults and overrides name, the expectations that suit the task, and the memory the
+/// run needs. Nothing is trained and no network is built.
+pub fn check(mut draft: Draft, limit: Option<Limit>) -> Checked {
+    let mut data_error = None;
+    let mut shape = None;
+    if draft.can_check_with_data() {
+        if let Some(s) = draft.scenario() {
+            let found = data::load_within(&s.data, &Streams::new(s.seed), limit).map(|dataset| {
+                let shape = dataset.shape();
+                let problems = validate_with_data_within(s, &shape, Ok(limit));
+                (shape, problems, warnings_with_data(s, &shape))
+            });
+            match found {
+                Ok((found_shape, problems, warnings)) => {
+                    shape = Some(found_shape);
+                    draft.add(problems);
+                    draft.add_warnings(warnings);
+                }
+                Err(e) => data_error = Some(e),
+            }
+        }
+    }
+    let file = draft.file().display().to_string();
+    let warnings = draft.warnings().to_vec();
+    let mut errors = Vec::new();
+    let scenario = draft.into_result().map_err(|e| errors.push(e.to_string()));
+    if let Some(e) = data_error {
+        errors.push(format!("{file}: {e}"));
+    }
+    let outcome = match (scenario, shape) {
+        (Ok(scenario), Some(shape)) if errors.is_empty() => Ok(Validated {
+            memory: estimate_memory(&scenario, &shape),
+            scenario,
+            shape,
+        }),
+        _ if errors.is_empty() => Err(vec![format!("{file}: the data could not be checked")]),
+        _ => Err(errors),
+    };
+    Checked { warnings, outcome }
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error of the run.

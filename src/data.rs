@@ -11,18 +11,19 @@
 
 mod builtin;
 mod csv_file;
+mod error;
 mod sensors;
 mod synthetic;
 
-use std::path::PathBuf;
-
 use rand::seq::SliceRandom;
 
+use crate::memory::Limit;
 use crate::rng::{Purpose, Streams};
-use crate::scenario::DataSpec;
+use crate::scenario::{DataShape, DataSource, DataSpec, SplitOptions, TaskKind};
 
 pub use builtin::BUILTIN_NAMES;
-pub use csv_file::MAX_CLASSES;
+pub use csv_file::{MAX_CLASSES, MAX_FILE_BYTES, MAX_ROW_PROBLEMS};
+pub use error::DataError;
 
 /// A dataset split into training and test samples.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +50,20 @@ impl Dataset {
     /// Number of outputs (the width of the output layer).
     pub fn n_outputs(&self) -> usize {
         self.task.outputs()
+    }
+
+    /// What the scenario checks need to know: widths, split sizes and task.
+    pub fn shape(&self) -> DataShape {
+        DataShape {
+            features: self.n_features(),
+            outputs: self.n_outputs(),
+            train_samples: self.train.len(),
+            test_samples: self.test.len(),
+            task: match self.task {
+                Task::Classification { .. } => TaskKind::Classification,
+                Task::Regression { .. } => TaskKind::Regression,
+            },
+        }
     }
 }
 
@@ -165,167 +180,6 @@ impl Split {
     }
 }
 
-/// Why a dataset could not be loaded. Messages name the file, line (1-based, header = line 1),
-/// column and value at fault, and say what is accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    /// No bundled dataset has this name.
-    #[error("unknown builtin dataset \"{name}\"; accepted: {}", BUILTIN_NAMES.join(", "))]
-    UnknownBuiltin {
-        /// The name asked for.
-        name: String,
-    },
-    /// The file is missing or unreadable.
-    #[error("cannot read data file {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file has no header row.
-    #[error(
-        "{}:1: empty file; expected a header row naming the columns, then one sample per line",
-        path.display()
-    )]
-    Empty {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file has a header but no data rows.
-    #[error("{}:1: header only, no data rows follow; expected one sample per line", path.display())]
-    NoRows {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The CSV reader could not read a row (for instance, invalid UTF-8).
-    #[error("{}:{line}: unreadable row: {message}", path.display())]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// The line of the row.
-        line: u64,
-        /// What the reader said.
-        message: String,
-    },
-    /// A row has a different number of fields than the header.
-    #[error(
-        "{}:{line}: row has {fields} fields but the header has {expected}; every row needs one \
-         value per header column",
-        path.display()
-    )]
-    Ragged {
-        /// The file.
-        path: PathBuf,
-        /// The line of the row.
-        line: u64,
-        /// Fields in the row.
-        fields: usize,
-        /// Fields in the header.
-        expected: usize,
-    },
-    /// A feature value is not a finite number.
-    #[error(
-        "{}:{line}: column \"{column}\": \"{value}\" is not a finite number; features must be \
-         numbers like 3, -0.5 or 1e-3",
-        path.display()
-    )]
-    BadFeature {
-        /// The file.
-        path: PathBuf,
-        /// The line of the row.
-        line: u64,
-        /// The column name.
-        column: String,
-        /// The value found.
-        value: String,
-    },
-    /// A label is not a non-negative integer below [`MAX_CLASSES`].
-    #[error(
-        "{}:{line}: label column \"{column}\": \"{value}\" is not a class; labels must be integers \
-         0..={} written without a decimal point",
-        path.display(),
-        MAX_CLASSES - 1
-    )]
-    BadLabel {
-        /// The file.
-        path: PathBuf,
-        /// The line of the row.
-        line: u64,
-        /// The label column name.
-        column: String,
-        /// The value found.
-        value: String,
-    },
-    /// The label column is not in the header.
-    #[error(
-        "{}:1: label column \"{column}\" not in the header; columns found: {}",
-        path.display(),
-        found.join(", ")
-    )]
-    MissingLabelColumn {
-        /// The file.
-        path: PathBuf,
-        /// The label column asked for.
-        column: String,
-        /// The header's columns.
-        found: Vec<String>,
-    },
-    /// The label column appears more than once in the header.
-    #[error(
-        "{}:1: label column \"{column}\" appears more than once in the header; column names must \
-         be unique",
-        path.display()
-    )]
-    DuplicateLabelColumn {
-        /// The file.
-        path: PathBuf,
-        /// The label column.
-        column: String,
-    },
-    /// The header has no column besides the label.
-    #[error(
-        "{}:1: the header has only the label column \"{column}\"; at least one feature column is \
-         needed",
-        path.display()
-    )]
-    NoFeatures {
-        /// The file.
-        path: PathBuf,
-        /// The label column.
-        column: String,
-    },
-    /// Too few samples for both splits to hold at least 2.
-    #[error(
-        "{source_name}: {samples} samples with test_fraction {test_fraction} give {train} training \
-         and {test} test samples; each split needs at least 2"
-    )]
-    TooFewSamples {
-        /// The file or dataset name.
-        source_name: String,
-        /// Samples in the dataset.
-        samples: usize,
-        /// The test fraction asked for.
-        test_fraction: f64,
-        /// Samples that would be in the training split.
-        train: usize,
-        /// Samples that would be in the test split.
-        test: usize,
-    },
-    /// A generator or split parameter is out of range.
-    #[error("{dataset}: {parameter} = {value} is not accepted; expected {accepted}")]
-    InvalidParameter {
-        /// The dataset name.
-        dataset: String,
-        /// The parameter.
-        parameter: &'static str,
-        /// The value given.
-        value: String,
-        /// What is accepted.
-        accepted: &'static str,
-    },
-}
-
 /// Samples before the split: what every source produces. A classification table has one label
 /// per row and no targets; a regression table has `n_targets` targets per row and no labels.
 struct Table {
@@ -359,92 +213,121 @@ impl Table {
 
 /// Loads, splits and (optionally) standardizes the dataset `spec` describes. Synthetic data comes from
 /// the [`Purpose::DataGen`] stream and the split from the [`Purpose::Split`] stream of `streams`.
+/// Data that would not fit in the memory this process may use ([`crate::memory::limit`]) is refused
+/// before it is generated or, for a file, as soon as the rows read show it.
 pub fn load(spec: &DataSpec, streams: &Streams) -> Result<Dataset, DataError> {
-    let (test_fraction, standardize) = split_options(spec);
-    let source_name = source_name(spec);
+    let limit = crate::memory::limit().map_err(DataError::MemoryLimit)?;
+    load_within(spec, streams, limit)
+}
+
+/// [`load`] with the memory limit given (`None` for none).
+pub fn load_within(
+    spec: &DataSpec,
+    streams: &Streams,
+    limit: Option<Limit>,
+) -> Result<Dataset, DataError> {
+    let SplitOptions {
+        test_fraction,
+        standardize,
+    } = spec.split;
+    let source_name = spec.source.name();
     check_test_fraction(&source_name, test_fraction)?;
-    let table = match spec {
-        DataSpec::Builtin { name, .. } => builtin::load(name)?,
-        DataSpec::Csv {
-            path, label_column, ..
-        } => csv_file::load(path, label_column)?,
-        DataSpec::Xor { samples, noise, .. } => synthetic::xor(*samples, *noise, streams)?,
-        DataSpec::Moons { samples, noise, .. } => synthetic::moons(*samples, *noise, streams)?,
-        DataSpec::Spirals {
+    if let Some((samples, features)) = spec.source.synthetic_size() {
+        let outputs = match spec.source {
+            DataSource::Spirals { arms, .. } => arms,
+            DataSource::Blobs { classes, .. } => classes,
+            DataSource::Sensors { .. } => 1,
+            _ => 2,
+        };
+        check_fits(&source_name, samples, features, outputs, limit)?;
+    }
+    let table = match &spec.source {
+        DataSource::Builtin { name } => builtin::load(name)?,
+        DataSource::Csv { path, label_column } => csv_file::load(path, label_column, limit)?,
+        DataSource::Xor { samples, noise } => synthetic::xor(*samples, *noise, streams)?,
+        DataSource::Moons { samples, noise } => synthetic::moons(*samples, *noise, streams)?,
+        DataSource::Spirals {
             samples,
             arms,
             noise,
-            ..
         } => synthetic::spirals(*samples, *arms, *noise, streams)?,
-        DataSpec::Blobs {
+        DataSource::Blobs {
             samples,
             classes,
             features,
             spread,
-            ..
         } => synthetic::blobs(*samples, *classes, *features, *spread, streams)?,
-        DataSpec::Sensors {
+        DataSource::Sensors {
             count,
             samples,
             noise,
-            ..
         } => sensors::sensors(*count, *samples, *noise, streams)?,
     };
+    let outputs = if table.n_targets > 0 {
+        table.n_targets
+    } else {
+        table.labels.iter().max().map_or(0, |&m| m + 1)
+    };
+    check_fits(
+        &source_name,
+        table.rows(),
+        table.n_features(),
+        outputs,
+        limit,
+    )?;
     split(table, &source_name, test_fraction, standardize, streams)
 }
 
-/// `(test_fraction, standardize)` of any data source.
-fn split_options(spec: &DataSpec) -> (f64, bool) {
-    match *spec {
-        DataSpec::Builtin {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Csv {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Xor {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Moons {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Spirals {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Blobs {
-            test_fraction,
-            standardize,
-            ..
-        }
-        | DataSpec::Sensors {
-            test_fraction,
-            standardize,
-            ..
-        } => (test_fraction, standardize),
-    }
+/// Reads a classification CSV table from `input` (as [`load`] reads a `Csv` file: header row, label
+/// column `label_column`, numeric features), then splits and standardizes it as `split` says. `name`
+/// names the source in messages and becomes the dataset's name.
+pub fn from_csv(
+    input: impl std::io::Read,
+    name: &str,
+    label_column: &str,
+    split_options: SplitOptions,
+    streams: &Streams,
+    limit: Option<Limit>,
+) -> Result<Dataset, DataError> {
+    let SplitOptions {
+        test_fraction,
+        standardize,
+    } = split_options;
+    check_test_fraction(name, test_fraction)?;
+    let mut table = csv_file::parse(input, std::path::Path::new(name), label_column, limit)?;
+    table.name = name.to_string();
+    let outputs = table.labels.iter().max().map_or(0, |&m| m + 1);
+    check_fits(name, table.rows(), table.n_features(), outputs, limit)?;
+    split(table, name, test_fraction, standardize, streams)
 }
 
-/// How messages name the source: the file path for CSV, the dataset name otherwise.
-fn source_name(spec: &DataSpec) -> String {
-    match spec {
-        DataSpec::Builtin { name, .. } => name.clone(),
-        DataSpec::Csv { path, .. } => path.display().to_string(),
-        DataSpec::Xor { .. } => "xor".to_string(),
-        DataSpec::Moons { .. } => "moons".to_string(),
-        DataSpec::Spirals { .. } => "spirals".to_string(),
-        DataSpec::Blobs { .. } => "blobs".to_string(),
-        DataSpec::Sensors { .. } => "sensors".to_string(),
+/// Bytes a dataset of `samples` rows needs at its peak: the table (features and a label or target
+/// per row) and the two splits built from it (features again, one target per output, a label).
+pub fn bytes_needed(samples: usize, features: usize, outputs: usize) -> u128 {
+    samples as u128 * 8 * (2 * features as u128 + outputs as u128 + 2)
+}
+
+/// Refuses a dataset that would not fit within `limit`.
+fn check_fits(
+    source_name: &str,
+    samples: usize,
+    features: usize,
+    outputs: usize,
+    limit: Option<Limit>,
+) -> Result<(), DataError> {
+    let Some(limit) = limit else { return Ok(()) };
+    let bytes = bytes_needed(samples, features, outputs);
+    if bytes <= limit.bytes as u128 {
+        return Ok(());
     }
+    Err(DataError::TooLarge {
+        source_name: source_name.to_string(),
+        samples,
+        features,
+        outputs,
+        bytes: u64::try_from(bytes).unwrap_or(u64::MAX),
+        limit,
+    })
 }
 
 fn check_test_fraction(dataset: &str, test_fraction: f64) -> Result<(), DataError> {
@@ -597,12 +480,19 @@ impl Scaling {
 mod tests {
     use super::*;
 
-    fn builtin(name: &str, standardize: bool) -> DataSpec {
-        DataSpec::Builtin {
-            name: name.to_string(),
-            test_fraction: 0.2,
-            standardize,
+    fn spec(source: DataSource, test_fraction: f64, standardize: bool) -> DataSpec {
+        DataSpec {
+            source,
+            split: SplitOptions {
+                test_fraction,
+                standardize,
+            },
         }
+    }
+
+    fn builtin(name: &str, standardize: bool) -> DataSpec {
+        let name = name.to_string();
+        spec(DataSource::Builtin { name }, 0.2, standardize)
     }
 
     fn column(split: &Split, j: usize) -> Vec<f64> {
@@ -662,20 +552,24 @@ mod tests {
     fn same_seed_same_dataset_other_seed_other_split() {
         let specs = [
             builtin("iris", true),
-            DataSpec::Moons {
-                samples: 100,
-                noise: 0.1,
-                test_fraction: 0.25,
-                standardize: true,
-            },
-            DataSpec::Blobs {
-                samples: 90,
-                classes: 3,
-                features: 4,
-                spread: 0.5,
-                test_fraction: 0.2,
-                standardize: false,
-            },
+            spec(
+                DataSource::Moons {
+                    samples: 100,
+                    noise: 0.1,
+                },
+                0.25,
+                true,
+            ),
+            spec(
+                DataSource::Blobs {
+                    samples: 90,
+                    classes: 3,
+                    features: 4,
+                    spread: 0.5,
+                },
+                0.2,
+                false,
+            ),
         ];
         for spec in &specs {
             let a = load(spec, &Streams::new(7)).unwrap();
@@ -717,21 +611,17 @@ mod tests {
     #[test]
     fn bad_test_fraction_and_too_few_samples_are_errors() {
         for f in [0.0, 1.0, -0.5, f64::NAN] {
-            let spec = DataSpec::Builtin {
+            let iris = DataSource::Builtin {
                 name: "iris".into(),
-                test_fraction: f,
-                standardize: true,
             };
-            let err = load(&spec, &Streams::new(0)).unwrap_err();
+            let err = load(&spec(iris, f, true), &Streams::new(0)).unwrap_err();
             assert!(matches!(err, DataError::InvalidParameter { .. }), "{err}");
         }
-        let spec = DataSpec::Xor {
+        let xor = DataSource::Xor {
             samples: 3,
             noise: 0.1,
-            test_fraction: 0.5,
-            standardize: true,
         };
-        let err = load(&spec, &Streams::new(0)).unwrap_err();
+        let err = load(&spec(xor, 0.5, true), &Streams::new(0)).unwrap_err();
         assert!(matches!(err, DataError::TooFewSamples { .. }), "{err}");
         assert!(err.to_string().contains("xor"));
     }
@@ -745,5 +635,58 @@ mod tests {
         assert_eq!(s.targets(1), &[0.7]);
         assert_eq!(s.label(0), None);
         assert_eq!(Task::Regression { targets: 1 }.outputs(), 1);
+    }
+
+    #[test]
+    fn data_that_would_not_fit_is_refused_before_it_is_drawn() {
+        use crate::memory::LimitSource;
+        let limit = Limit {
+            bytes: 64 << 20,
+            source: LimitSource::Environment,
+        };
+        let huge = spec(
+            DataSource::Blobs {
+                samples: 1_000_000_000,
+                classes: 1000,
+                features: 1000,
+                spread: 1.0,
+            },
+            0.2,
+            true,
+        );
+        let started = std::time::Instant::now();
+        let err = load_within(&huge, &Streams::new(0), Some(limit)).unwrap_err();
+        assert!(started.elapsed().as_secs() < 2);
+        assert!(
+            matches!(
+                err,
+                DataError::TooLarge {
+                    samples: 1_000_000_000,
+                    features: 1000,
+                    outputs: 1000,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "blobs: the data needs about 24 TB (1000000000 samples × 1000 features, 1000 \
+                 outputs), more than the 67 MB (set by NEURAGENT_MEMORY_LIMIT) that may be used"
+            ),
+            "{err}"
+        );
+        // The same generator, small, fits.
+        let small = spec(
+            DataSource::Blobs {
+                samples: 100,
+                classes: 3,
+                features: 2,
+                spread: 1.0,
+            },
+            0.2,
+            true,
+        );
+        assert!(load_within(&small, &Streams::new(0), Some(limit)).is_ok());
     }
 }

@@ -31,6 +31,7 @@
 //!   synapse ([`plan::Channel`]), the fault timeline ([`plan::FaultTimeline`]), everything the engines
 //!   read. Nothing downstream looks at the scenario again.
 //! * [`data`] — bundled datasets, CSV files, synthetic generators, split and standardization.
+//! * [`memory`] — how much memory a run may use (refused up front when it would need more).
 //! * [`topology`] — neurons and synapses as a `petgraph` graph (checked acyclic, used for
 //!   reachability), compiled so that every neuron's incoming weights are one contiguous slice;
 //!   [`topology::Params`] holds weights and biases.
@@ -98,6 +99,7 @@ pub mod engine;
 pub mod evaluate;
 mod loss;
 pub mod math;
+pub mod memory;
 pub mod output;
 pub mod plan;
 pub mod plot;

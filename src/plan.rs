@@ -12,7 +12,7 @@ mod delay;
 mod faults;
 mod links;
 
-use crate::data::{self, DataError, Dataset, Task};
+use crate::data::{self, DataError, Dataset};
 use crate::rng::{Purpose, Streams};
 use crate::rule::{Feedback, LearningRule, Sgd};
 use crate::scenario::{
@@ -110,20 +110,7 @@ impl Plan {
     pub fn new(scenario: &Scenario) -> Result<Plan, PlanError> {
         let streams = Streams::new(scenario.seed);
         let dataset = data::load(&scenario.data, &streams)?;
-        let mut problems = Vec::new();
-        if scenario.network.output == OutputKind::Softmax
-            && matches!(dataset.task, Task::Regression { .. })
-        {
-            problems.push(Problem {
-                path: "network.output".into(),
-                value: "Softmax".into(),
-                accepted: format!(
-                    "Linear: Softmax needs a classification dataset, and {} is a regression task",
-                    dataset.name
-                ),
-            });
-        }
-        problems.extend(scenario.validate_shape(dataset.n_features(), dataset.n_outputs()));
+        let problems = crate::scenario::validate_with_data(scenario, &dataset.shape());
         if !problems.is_empty() {
             return Err(PlanError::Invalid(problems));
         }

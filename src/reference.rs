@@ -751,6 +751,12 @@ impl Trainer for ReferenceEngine<'_> {
         pending.sort_by_key(|p| p.0);
         for (_, item) in pending {
             if let Item::Delivery { m, arrival, .. } = item {
+                // A run that stopped at a divergence leaves samples unfinished: what is on its way to
+                // a neuron still waiting for it stays counted as delivered.
+                let (owner, wave) = self.wave_of(m.kind, m.link);
+                if self.open(m.position, owner, wave) {
+                    continue;
+                }
                 let (_, _, layer) = self.route(m.kind, m.link);
                 self.stats.at(m.kind.counted_as(), layer).delivered -= 1;
                 in_flight_at_end += 1;

@@ -25,7 +25,7 @@ pub(super) fn load(name: &str) -> Result<Table, DataError> {
     };
     // The path only appears in messages; the bundled files always parse.
     let path = Path::new("data").join(format!("{name}.csv"));
-    let mut table = csv_file::parse(text.as_bytes(), &path, "label")?;
+    let mut table = csv_file::parse(text.as_bytes(), &path, "label", None)?;
     table.name = name.to_string();
     Ok(table)
 }
@@ -35,7 +35,7 @@ mod tests {
     use super::*;
     use crate::data::{load as load_dataset, Task};
     use crate::rng::Streams;
-    use crate::scenario::DataSpec;
+    use crate::scenario::{DataSource, DataSpec, SplitOptions};
 
     #[test]
     fn builtins_have_the_documented_shapes() {
@@ -44,10 +44,11 @@ mod tests {
             ("iris", 150, 4, 3),
             ("wine", 178, 13, 3),
         ] {
-            let spec = DataSpec::Builtin {
-                name: name.to_string(),
-                test_fraction: 0.2,
-                standardize: true,
+            let spec = DataSpec {
+                source: DataSource::Builtin {
+                    name: name.to_string(),
+                },
+                split: SplitOptions::default(),
             };
             let d = load_dataset(&spec, &Streams::new(0)).unwrap();
             assert_eq!(d.name, name);

@@ -1,35 +1,84 @@
 //! Classification CSV files: a header row, numeric feature columns and one integer label column.
+//!
+//! The file is read as a stream, row by row, so memory holds the parsed numbers only, and the load
+//! stops as soon as they would not fit the memory limit. Every bad row is reported, up to
+//! [`MAX_ROW_PROBLEMS`] of them, in one error.
 
+use std::io::{BufRead, Read};
 use std::path::Path;
 
-use super::{DataError, Table};
+use super::{check_fits, DataError, Table};
+use crate::memory::Limit;
 
 /// Labels must be below this: the targets are one-hot rows, so a stray huge label would otherwise
 /// ask for an enormous allocation.
 pub const MAX_CLASSES: usize = 1000;
 
+/// Largest data file read, in bytes (1 GiB): a file this size already holds some 10⁸ numbers, far more
+/// than a simulated network can learn from in a run.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Most bad rows listed in one error; the rest are counted.
+pub const MAX_ROW_PROBLEMS: usize = 20;
+
 /// Reads the CSV file at `path`, whose class is in the column named `label_column`.
-pub(super) fn load(path: &Path, label_column: &str) -> Result<Table, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Read {
+pub(super) fn load(
+    path: &Path,
+    label_column: &str,
+    limit: Option<Limit>,
+) -> Result<Table, DataError> {
+    let read_error = |error| DataError::Read {
         path: path.to_path_buf(),
-        source,
-    })?;
-    let mut table = parse(&bytes, path, label_column)?;
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        // A directory, a device such as /dev/zero, a pipe: nothing a table can be read from, or
+        // something that never ends.
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let bytes = metadata.len();
+    if bytes > MAX_FILE_BYTES {
+        return Err(DataError::FileTooLarge {
+            path: path.to_path_buf(),
+            bytes,
+            max: MAX_FILE_BYTES,
+        });
+    }
+    let mut table = parse(file, path, label_column, limit)?;
     table.name = path
         .file_stem()
         .map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned());
     Ok(table)
 }
 
-/// Parses CSV text; `path` only names the source in messages. The table's name is left empty.
-pub(super) fn parse(bytes: &[u8], path: &Path, label_column: &str) -> Result<Table, DataError> {
-    // Spreadsheets often write a UTF-8 byte order mark, which the csv crate keeps in the first name.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+/// Parses CSV text from `input`; `path` only names the source in messages. The table's name is left
+/// empty.
+pub(super) fn parse(
+    input: impl Read,
+    path: &Path,
+    label_column: &str,
+    limit: Option<Limit>,
+) -> Result<Table, DataError> {
+    // Spreadsheets often write a UTF-8 byte order mark, which the csv crate would keep in the first
+    // column's name.
+    let mut input = std::io::BufReader::new(input);
+    let start = input.fill_buf().map_err(|error| DataError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true) // ragged rows are reported by us, with the line
         .trim(csv::Trim::All)
-        .from_reader(bytes);
+        .from_reader(input);
     let malformed = |e: csv::Error| DataError::Malformed {
         path: path.to_path_buf(),
         line: e.position().map_or(1, |p| p.line()),
@@ -47,25 +96,22 @@ pub(super) fn parse(bytes: &[u8], path: &Path, label_column: &str) -> Result<Tab
             path: path.to_path_buf(),
         });
     }
-    let mut label_positions = header
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| *h == label_column);
-    let label_at = match (label_positions.next(), label_positions.next()) {
-        (Some((at, _)), None) => at,
-        (Some(_), Some(_)) => {
-            return Err(DataError::DuplicateLabelColumn {
+    for (second, name) in header.iter().enumerate() {
+        if let Some(first) = header[..second].iter().position(|h| h == name) {
+            return Err(DataError::DuplicateColumn {
                 path: path.to_path_buf(),
-                column: label_column.to_string(),
-            })
+                column: name.clone(),
+                first: first + 1,
+                second: second + 1,
+            });
         }
-        (None, _) => {
-            return Err(DataError::MissingLabelColumn {
-                path: path.to_path_buf(),
-                column: label_column.to_string(),
-                found: header,
-            })
-        }
+    }
+    let Some(label_at) = header.iter().position(|h| h == label_column) else {
+        return Err(DataError::MissingLabelColumn {
+            path: path.to_path_buf(),
+            column: label_column.to_string(),
+            found: header,
+        });
     };
     if header.len() == 1 {
         return Err(DataError::NoFeatures {
@@ -73,41 +119,69 @@ pub(super) fn parse(bytes: &[u8], path: &Path, label_column: &str) -> Result<Tab
             column: label_column.to_string(),
         });
     }
+    let n_features = header.len() - 1;
 
     let mut features = Vec::new();
     let mut labels = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(malformed)? {
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != header.len() {
-            return Err(DataError::Ragged {
-                path: path.to_path_buf(),
-                line,
-                fields: record.len(),
-                expected: header.len(),
-            });
-        }
-        for (j, value) in record.iter().enumerate() {
-            if j == label_at {
-                labels.push(parse_label(value).ok_or_else(|| DataError::BadLabel {
-                    path: path.to_path_buf(),
-                    line,
-                    column: header[j].clone(),
-                    value: value.to_string(),
-                })?);
-            } else {
-                features.push(parse_feature(value).ok_or_else(|| DataError::BadFeature {
-                    path: path.to_path_buf(),
-                    line,
-                    column: header[j].clone(),
-                    value: value.to_string(),
-                })?);
+    let mut problems = Vec::new();
+    let mut bad_rows = 0;
+    let mut record = csv::ByteRecord::new();
+    let mut row = Vec::with_capacity(n_features);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // The reader cannot go on after an I/O or syntax error.
+                bad_rows += 1;
+                push_problem(&mut problems, malformed(e));
+                break;
             }
         }
+        let line = record.position().map_or(0, |p| p.line());
+        match parse_row(&record, &header, label_at, path, line, &mut row) {
+            Ok(label) => {
+                features.extend_from_slice(&row);
+                labels.push(label);
+            }
+            Err(problem) => {
+                bad_rows += 1;
+                push_problem(&mut problems, problem);
+            }
+        }
+        // Stop reading a file whose numbers would not fit; the table is at most half of the peak.
+        if labels.len() % 4096 == 0 {
+            check_fits(
+                &path.display().to_string(),
+                labels.len(),
+                n_features,
+                1,
+                limit,
+            )?;
+        }
     }
-    if labels.is_empty() {
+    match bad_rows {
+        0 => {}
+        1 => return Err(problems.remove(0)),
+        total => {
+            return Err(DataError::Rows {
+                path: path.to_path_buf(),
+                problems,
+                total,
+            })
+        }
+    }
+    let Some(&first) = labels.first() else {
         return Err(DataError::NoRows {
             path: path.to_path_buf(),
+        });
+    };
+    if labels.iter().all(|&l| l == first) {
+        return Err(DataError::SingleClass {
+            path: path.to_path_buf(),
+            column: label_column.to_string(),
+            label: first,
+            rows: labels.len(),
         });
     }
 
@@ -127,6 +201,56 @@ pub(super) fn parse(bytes: &[u8], path: &Path, label_column: &str) -> Result<Tab
     })
 }
 
+fn push_problem(problems: &mut Vec<DataError>, problem: DataError) {
+    if problems.len() < MAX_ROW_PROBLEMS {
+        problems.push(problem);
+    }
+}
+
+/// Reads one row into `features` and returns its label, or the first thing wrong with it.
+fn parse_row(
+    record: &csv::ByteRecord,
+    header: &[String],
+    label_at: usize,
+    path: &Path,
+    line: u64,
+    features: &mut Vec<f64>,
+) -> Result<usize, DataError> {
+    if record.len() != header.len() {
+        return Err(DataError::Ragged {
+            path: path.to_path_buf(),
+            line,
+            fields: record.len(),
+            expected: header.len(),
+        });
+    }
+    features.clear();
+    let mut label = 0;
+    for (j, bytes) in record.iter().enumerate() {
+        let value = std::str::from_utf8(bytes).map_err(|e| DataError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("column \"{}\" is not valid UTF-8: {e}", header[j]),
+        })?;
+        if j == label_at {
+            label = parse_label(value).ok_or_else(|| DataError::BadLabel {
+                path: path.to_path_buf(),
+                line,
+                column: header[j].clone(),
+                value: value.to_string(),
+            })?;
+        } else {
+            features.push(parse_feature(value).ok_or_else(|| DataError::BadFeature {
+                path: path.to_path_buf(),
+                line,
+                column: header[j].clone(),
+                value: value.to_string(),
+            })?);
+        }
+    }
+    Ok(label)
+}
+
 /// A finite number; NaN or infinity would poison standardization and training.
 fn parse_feature(value: &str) -> Option<f64> {
     value.parse::<f64>().ok().filter(|x| x.is_finite())
@@ -143,36 +267,36 @@ fn parse_label(value: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::load as load_dataset;
+    use crate::data::{load_within, Dataset};
+    use crate::memory::LimitSource;
     use crate::rng::Streams;
-    use crate::scenario::DataSpec;
-    use std::io::Write;
+    use crate::scenario::{DataSource, DataSpec, SplitOptions};
+
+    fn spec(path: std::path::PathBuf) -> DataSpec {
+        DataSpec {
+            source: DataSource::Csv {
+                path,
+                label_column: "label".to_string(),
+            },
+            split: SplitOptions {
+                test_fraction: 0.5,
+                standardize: true,
+            },
+        }
+    }
 
     /// Writes `text` to a temporary `<stem>.csv` and loads it as a dataset.
-    fn load_text(
-        stem: &str,
-        text: &str,
-    ) -> (tempfile::TempDir, Result<crate::data::Dataset, DataError>) {
+    fn load_text(stem: &str, text: &str) -> (tempfile::TempDir, Result<Dataset, DataError>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(format!("{stem}.csv"));
-        std::fs::File::create(&path)
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let spec = DataSpec::Csv {
-            path,
-            label_column: "label".to_string(),
-            test_fraction: 0.5,
-            standardize: true,
-        };
-        let result = load_dataset(&spec, &Streams::new(0));
+        std::fs::write(&path, text).unwrap();
+        let result = load_within(&spec(path), &Streams::new(0), None);
         (dir, result)
     }
 
-    fn error(stem: &str, text: &str) -> String {
+    fn error(stem: &str, text: &str) -> DataError {
         let (_dir, result) = load_text(stem, text);
-        let err = result.expect_err("expected an error");
-        err.to_string()
+        result.expect_err("expected an error")
     }
 
     const GOOD: &str = "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n";
@@ -194,47 +318,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spaced.csv");
         std::fs::write(&path, text).unwrap();
-        let t = load(&path, "cls").unwrap();
+        let t = load(&path, "cls", None).unwrap();
         assert_eq!(t.feature_names, ["x", "y"]);
         assert_eq!(t.labels, [2, 0, 1, 0]);
         assert_eq!(&t.features[..2], &[1.5, -0.3]);
     }
 
     #[test]
-    fn missing_file() {
+    fn missing_file_says_why_once() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("absent.csv");
-        let spec = DataSpec::Csv {
-            path,
-            label_column: "label".into(),
-            test_fraction: 0.2,
-            standardize: true,
-        };
-        let err = load_dataset(&spec, &Streams::new(0)).unwrap_err();
+        let err =
+            load_within(&spec(dir.path().join("absent.csv")), &Streams::new(0), None).unwrap_err();
         assert!(matches!(err, DataError::Read { .. }), "{err}");
-        assert!(err.to_string().contains("absent.csv"), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("absent.csv"), "{msg}");
+        assert_eq!(msg.matches("os error 2").count(), 1, "{msg}");
+        // The OS error is in the message, not repeated as a cause.
+        assert!(std::error::Error::source(&err).is_none());
     }
 
     #[test]
-    fn empty_file() {
-        let (_d, r) = load_text("empty", "");
-        let err = r.unwrap_err();
+    fn empty_file_and_header_only() {
+        let err = error("empty", "");
         assert!(matches!(err, DataError::Empty { .. }), "{err}");
         assert!(err.to_string().contains("empty.csv:1:"), "{err}");
-    }
-
-    #[test]
-    fn header_only() {
-        let (_d, r) = load_text("hdr", "a,b,label\n");
-        let err = r.unwrap_err();
+        let err = error("hdr", "a,b,label\n");
         assert!(matches!(err, DataError::NoRows { .. }), "{err}");
         assert!(err.to_string().contains("hdr.csv:1:"), "{err}");
     }
 
     #[test]
     fn ragged_row_names_its_line() {
-        let (_d, r) = load_text("ragged", "a,b,label\n1,2,0\n3,4,1\n5,0\n7,8,1\n");
-        let err = r.unwrap_err();
+        let err = error("ragged", "a,b,label\n1,2,0\n3,4,1\n5,0\n7,8,1\n");
         assert!(
             matches!(
                 err,
@@ -253,24 +368,38 @@ mod tests {
     }
 
     #[test]
-    fn non_numeric_feature() {
-        let msg = error("feat", "a,b,label\n1,2,0\n3,abc,1\n5,6,0\n7,8,1\n");
+    fn non_numeric_nan_and_infinite_features() {
+        let msg = error("feat", "a,b,label\n1,2,0\n3,abc,1\n5,6,0\n7,8,1\n").to_string();
         assert!(msg.contains("feat.csv:3:"), "{msg}");
         assert!(msg.contains("\"b\"") && msg.contains("\"abc\""), "{msg}");
-        let (_d, r) = load_text("nan", "a,b,label\n1,2,0\n3,4,1\n5,NaN,0\n7,8,1\n");
-        let err = r.unwrap_err();
-        assert!(
-            matches!(err, DataError::BadFeature { line: 4, .. }),
-            "{err}"
-        );
+        for bad in ["NaN", "nan", "inf", "-inf", "infinity", "1e999", ""] {
+            let err = error(
+                "nan",
+                &format!("a,b,label\n1,2,0\n3,4,1\n5,{bad},0\n7,8,1\n"),
+            );
+            assert!(
+                matches!(err, DataError::BadFeature { line: 4, ref value, .. } if value == bad),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains("is not a finite number"), "{err}");
+        }
     }
 
     #[test]
     fn bad_labels() {
-        for bad in ["3.0", "-1", "one", "", "1000", "99999999999999999999999"] {
-            let text = format!("a,b,label\n1,2,0\n3,4,1\n5,6,{bad}\n7,8,1\n");
-            let (_d, r) = load_text("lab", &text);
-            let err = r.unwrap_err();
+        for bad in [
+            "3.0",
+            "-1",
+            "one",
+            "",
+            "1000",
+            "99999999999999999999999",
+            "1e2",
+        ] {
+            let err = error(
+                "lab",
+                &format!("a,b,label\n1,2,0\n3,4,1\n5,6,{bad}\n7,8,1\n"),
+            );
             assert!(
                 matches!(err, DataError::BadLabel { line: 4, .. }),
                 "{bad}: {err}"
@@ -282,9 +411,61 @@ mod tests {
     }
 
     #[test]
+    fn every_bad_row_is_reported_at_once() {
+        let err = error(
+            "three",
+            "a,b,label\n1,2,0\n3,x,1\n5,6,0\n7,8\n9,10,1.5\n11,12,1\n",
+        );
+        let DataError::Rows {
+            problems, total, ..
+        } = &err
+        else {
+            panic!("expected Rows, got {err}");
+        };
+        assert_eq!(*total, 3);
+        let lines: Vec<u64> = problems
+            .iter()
+            .map(|p| match p {
+                DataError::BadFeature { line, .. }
+                | DataError::Ragged { line, .. }
+                | DataError::BadLabel { line, .. } => *line,
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(lines, [3, 5, 6]);
+        let msg = err.to_string();
+        assert!(msg.starts_with(&format!("{}: 3 rows are wrong:\n", problems_path(&err))));
+        for line in ["three.csv:3:", "three.csv:5:", "three.csv:6:"] {
+            assert!(msg.contains(line), "{line} not in {msg}");
+        }
+        // Beyond the cap the rows are counted, not listed.
+        let mut text = String::from("a,label\n1,0\n2,1\n");
+        for _ in 0..30 {
+            text.push_str("x,0\n");
+        }
+        let err = error("many", &text);
+        let DataError::Rows {
+            problems, total, ..
+        } = &err
+        else {
+            panic!("expected Rows, got {err}");
+        };
+        assert_eq!((problems.len(), *total), (MAX_ROW_PROBLEMS, 30));
+        assert!(err
+            .to_string()
+            .contains("30 rows are wrong (the first 20 are listed)"));
+    }
+
+    fn problems_path(err: &DataError) -> String {
+        match err {
+            DataError::Rows { path, .. } => path.display().to_string(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
     fn label_column_not_in_header_lists_columns() {
-        let (_d, r) = load_text("nolabel", "a,b,class\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
-        let err = r.unwrap_err();
+        let err = error("nolabel", "a,b,class\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
         assert!(matches!(err, DataError::MissingLabelColumn { .. }), "{err}");
         let msg = err.to_string();
         assert!(msg.contains("nolabel.csv:1:"), "{msg}");
@@ -292,24 +473,60 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_label_or_label_only_header() {
-        let (_d, r) = load_text("dup", "label,a,label\n0,2,0\n");
-        let err = r.unwrap_err();
+    fn duplicate_columns_and_label_only_header() {
+        let err = error("dup", "label,a,label\n0,2,0\n");
         assert!(
-            matches!(err, DataError::DuplicateLabelColumn { .. }),
+            matches!(
+                err,
+                DataError::DuplicateColumn {
+                    first: 1,
+                    second: 3,
+                    ..
+                }
+            ),
             "{err}"
         );
         assert!(err.to_string().contains("dup.csv:1:"));
-        let (_d, r) = load_text("only", "label\n0\n1\n0\n1\n");
-        let err = r.unwrap_err();
+        // Any repeated name, not only the label's.
+        let err = error("dupfeat", "a,b,a,label\n1,2,3,0\n4,5,6,1\n");
+        assert!(
+            matches!(err, DataError::DuplicateColumn { ref column, first: 1, second: 3, .. } if column == "a"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("column \"a\" appears more than once in the header (columns 1 and 3)"),
+            "{err}"
+        );
+        let err = error("only", "label\n0\n1\n0\n1\n");
         assert!(matches!(err, DataError::NoFeatures { .. }), "{err}");
         assert!(err.to_string().contains("only.csv:1:"));
     }
 
     #[test]
+    fn a_single_class_is_an_error() {
+        let err = error("one", "a,label\n1,3\n2,3\n3,3\n4,3\n");
+        assert!(
+            matches!(
+                err,
+                DataError::SingleClass {
+                    label: 3,
+                    rows: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string().rsplit("one.csv: ").next().unwrap(),
+            "every one of the 4 rows has label 3 in column \"label\"; a classification needs \
+             at least 2 classes"
+        );
+    }
+
+    #[test]
     fn too_few_samples_for_two_splits() {
-        let (_d, r) = load_text("few", "a,label\n1,0\n2,1\n3,0\n");
-        let err = r.unwrap_err();
+        let err = error("few", "a,label\n1,0\n2,1\n3,0\n");
         assert!(
             matches!(err, DataError::TooFewSamples { samples: 3, .. }),
             "{err}"
@@ -322,8 +539,113 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bytes.csv");
         std::fs::write(&path, b"a,label\n1,0\n\xff\xfe,1\n").unwrap();
-        let err = load(&path, "label").err().unwrap();
+        let err = load(&path, "label", None).err().unwrap();
         assert!(matches!(err, DataError::Malformed { line: 3, .. }), "{err}");
         assert!(err.to_string().contains("bytes.csv:3:"), "{err}");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path(), std::path::Path::new("/dev/zero")] {
+            if !path.exists() {
+                continue;
+            }
+            let err = load(path, "label", None).err().unwrap();
+            assert!(err.to_string().ends_with(": not a regular file"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_file_of_several_gigabytes_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.csv");
+        // A sparse file: nothing is written, the size is what counts.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(5 << 30).unwrap();
+        let started = std::time::Instant::now();
+        let err = load(&path, "label", None).err().unwrap();
+        assert!(started.elapsed().as_secs() < 5);
+        assert!(
+            matches!(err, DataError::FileTooLarge { bytes, max: MAX_FILE_BYTES, .. } if bytes == 5 << 30),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string().rsplit("huge.csv: ").next().unwrap(),
+            "5.4 GB (5368709120 bytes); a data file may be at most 1.1 GB (1073741824 bytes)"
+        );
+    }
+
+    #[test]
+    fn rows_beyond_the_memory_limit_stop_the_load() {
+        let mut text = String::from("a,b,c,d,label\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("{i},1,2,3,{}\n", i % 2));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &text).unwrap();
+        let limit = Limit {
+            bytes: 100_000,
+            source: LimitSource::Environment,
+        };
+        let err = load(&path, "label", Some(limit)).err().unwrap();
+        let DataError::TooLarge {
+            samples, features, ..
+        } = err
+        else {
+            panic!("expected TooLarge, got {err}");
+        };
+        // Stopped after the first block of rows, not at the end of the file.
+        assert_eq!((samples, features), (4096, 4));
+        // The whole file fits a larger limit.
+        let limit = Limit {
+            bytes: 10_000_000,
+            ..limit
+        };
+        assert_eq!(load(&path, "label", Some(limit)).unwrap().rows(), 10_000);
+    }
+
+    /// docs/datasets.md shows actual output.
+    #[test]
+    fn docs_examples_are_actual_output() {
+        let doc = include_str!("../../docs/datasets.md");
+        let block = |start: &str| -> String {
+            let at = doc
+                .find(start)
+                .unwrap_or_else(|| panic!("no {start} block"));
+            let body = &doc[at + start.len()..];
+            body[..body.find("```").unwrap()].to_string()
+        };
+        let parse = |text: &str| {
+            let split = SplitOptions {
+                test_fraction: 0.2,
+                standardize: true,
+            };
+            crate::data::from_csv(
+                text.as_bytes(),
+                "my-data.csv",
+                "label",
+                split,
+                &Streams::new(0),
+                None,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let csv = block("```csv\n");
+        let shown = block("loading gives (actual output):\n\n```text\n");
+        assert_eq!(parse(&csv) + "\n", shown);
+        let whole_file = block("one at a time, each on line 1 or naming the file:\n\n```text\n");
+        let missing = load(Path::new("my-data.csv"), "label", None).err().unwrap();
+        let got = [
+            parse("a,b,class\n1,2,0\n"),
+            parse("a,b,a,label\n1,2,3,0\n"),
+            parse("a,label\n1,2\n3,2\n4,2\n5,2\n"),
+            parse(""),
+            parse("a,b,label\n"),
+            missing.to_string(),
+        ];
+        assert_eq!(got.join("\n") + "\n", whole_file);
     }
 }

@@ -100,15 +100,19 @@ pub(super) fn sensors(
 mod tests {
     use super::*;
     use crate::data::{load, Task};
-    use crate::scenario::DataSpec;
+    use crate::scenario::{DataSource, DataSpec, SplitOptions};
 
     fn spec(count: usize, samples: usize, noise: f64, standardize: bool) -> DataSpec {
-        DataSpec::Sensors {
-            count,
-            samples,
-            noise,
-            test_fraction: 0.2,
-            standardize,
+        DataSpec {
+            source: DataSource::Sensors {
+                count,
+                samples,
+                noise,
+            },
+            split: SplitOptions {
+                test_fraction: 0.2,
+                standardize,
+            },
         }
     }
 

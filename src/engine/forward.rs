@@ -95,6 +95,8 @@ impl EventEngine<'_> {
             self.count_sent_forward(i);
             return;
         }
+        // Every message counts as sent and delivered; the dropped ones are taken back out below.
+        self.count_sent_forward(i);
         let quiet = self.health.quiet();
         let tracing = self.tracer.messages();
         for e in t.outgoing(i) {
@@ -131,8 +133,6 @@ impl EventEngine<'_> {
                 self.forward_progress(j, slot);
             }
         }
-        // Counted as delivered here; the dropped ones were taken back out above.
-        self.count_sent_forward(i);
     }
 
     /// A message record for the trace and the late accounting, sent now.

@@ -92,6 +92,7 @@ impl FaultPlan {
                     path: format!("faults[{index}].{field}"),
                     value: format!("{r:?}"),
                     accepted: describe(topology),
+                    position: None,
                 });
             }
             id
@@ -135,6 +136,7 @@ impl FaultPlan {
                             path: format!("faults[{index}]"),
                             value: format!("Cut(from: {from:?}, to: {to:?}, ..)"),
                             accepted: "two neurons joined by a synapse of this network".into(),
+                            position: None,
                         }),
                     }
                 }

@@ -69,6 +69,7 @@ impl LinkModel {
                     path: format!("links.overrides[{index}].link"),
                     value: what,
                     accepted,
+                    position: None,
                 });
                 continue;
             }

@@ -108,6 +108,11 @@ pub fn engines_agree(s: &Scenario, samples: usize) -> Result<(), String> {
     if a != b {
         return Err(format!("reports differ:\nfast: {a:?}\nslow: {b:?}"));
     }
+    if a.diverged.is_some() {
+        // The run stopped with samples unfinished: the engines write the fates of their messages at
+        // different moments (the fast one when the receiver acts, which never comes).
+        return Ok(());
+    }
     let ((fast_events, fast_messages), (slow_events, slow_messages)) =
         (split_trace(&fast_trace), split_trace(&slow_trace));
     if let Some((x, y)) = fast_events.iter().zip(&slow_events).find(|(x, y)| x != y) {

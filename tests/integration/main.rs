@@ -7,6 +7,8 @@ mod differential;
 mod equivalence;
 mod faults;
 mod golden;
+mod hostile;
 mod observation;
 mod outputs;
 mod scenarios;
+mod validate;
