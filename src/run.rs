@@ -455,6 +455,22 @@ struct Recorder<'a> {
     alignment: Option<Alignment<'a>>,
     train_len: f64,
     metrics: Vec<MetricsRow>,
+    // Added for the sweep work: the progress hook of `run_with_progress`.
+    progress: Option<&'a mut dyn FnMut(&RunProgress)>,
+    samples_total: usize,
+}
+
+/// How far a run has come, reported at every checkpoint (added for progress bars).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunProgress {
+    /// Training samples completed.
+    pub samples_seen: usize,
+    /// Training samples the run will take.
+    pub samples_total: usize,
+    /// Mean training loss over the last checkpoint window.
+    pub train_loss: Option<f64>,
+    /// Test loss at this checkpoint.
+    pub test_loss: f64,
 }
 
 impl Recorder<'_> {
@@ -483,6 +499,14 @@ impl Recorder<'_> {
 impl Observer for Recorder<'_> {
     fn checkpoint(&mut self, c: &Checkpoint<'_>) {
         let row = self.row(c);
+        if let Some(progress) = &mut self.progress {
+            progress(&RunProgress {
+                samples_seen: row.samples_seen,
+                samples_total: self.samples_total,
+                train_loss: row.train_loss,
+                test_loss: row.test_loss,
+            });
+        }
         self.metrics.push(row);
     }
 
@@ -508,6 +532,24 @@ pub fn run_traced(
     scenario: &Scenario,
     trace: Option<Box<dyn std::io::Write + '_>>,
 ) -> Result<RunResult, RunError> {
+    run_observed(scenario, trace, None)
+}
+
+/// [`run`], calling `progress` at every checkpoint (added for progress bars). Reading progress
+/// changes nothing in the run.
+pub fn run_with_progress(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(&RunProgress),
+) -> Result<RunResult, RunError> {
+    run_observed(scenario, None, Some(progress))
+}
+
+/// [`run_traced`] with an optional progress hook.
+fn run_observed(
+    scenario: &Scenario,
+    trace: Option<Box<dyn std::io::Write + '_>>,
+    progress: Option<&mut dyn FnMut(&RunProgress)>,
+) -> Result<RunResult, RunError> {
     let started = Instant::now();
     let mut setup = Setup::new(scenario)?;
     // The engine takes the initial weights over instead of copying them (one copy less of the
@@ -529,6 +571,11 @@ pub fn run_traced(
         }),
         train_len: setup.dataset.train.len().max(1) as f64,
         metrics: Vec::new(),
+        progress: match progress {
+            Some(p) => Some(p),
+            None => None,
+        },
+        samples_total: setup.schedule.len(),
     };
     let no_messages = MessageStats::new(layers);
     let mut initial = recorder.row(&Checkpoint {
@@ -554,18 +601,7 @@ pub fn run_traced(
         .expect
         .iter()
         .map(|e| {
-            let (value, passed) = match *e {
-                Expectation::FinalTestAccuracy { at_least } => (
-                    last.test_accuracy,
-                    last.test_accuracy.is_some_and(|a| a >= at_least),
-                ),
-                Expectation::FinalTestLoss { at_most } => {
-                    (Some(last.test_loss), last.test_loss <= at_most)
-                }
-                Expectation::FinalTestR2 { at_least } => {
-                    (Some(last.test_r2), last.test_r2 >= at_least)
-                }
-            };
+            let (value, passed) = expectation_outcome(e, &metrics, &params);
             ExpectationResult {
                 name: e.name(),
                 value,
@@ -605,6 +641,63 @@ pub fn run_traced(
         summary,
         params,
     })
+}
+
+/// The value of expectation `e` and whether it held, from the checkpoints of a run and its final
+/// parameters. (A function of its own since the sweep work added expectations over the whole run.)
+fn expectation_outcome(
+    e: &Expectation,
+    metrics: &[MetricsRow],
+    params: &Params,
+) -> (Option<f64>, bool) {
+    let last = metrics.last().expect("the initial row is always there");
+    match *e {
+        Expectation::FinalTestAccuracy { at_least } => (
+            last.test_accuracy,
+            last.test_accuracy.is_some_and(|a| a >= at_least),
+        ),
+        Expectation::FinalTestLoss { at_most } => (Some(last.test_loss), last.test_loss <= at_most),
+        Expectation::FinalTestR2 { at_least } => (Some(last.test_r2), last.test_r2 >= at_least),
+        Expectation::LossDecrease {
+            factor,
+            within_samples,
+        } => {
+            let initial = metrics[0].test_loss;
+            let best = metrics[1..]
+                .iter()
+                .filter(|r| r.samples_seen as u64 <= within_samples)
+                .map(|r| r.test_loss)
+                .filter(|l| l.is_finite())
+                .reduce(f64::min);
+            let ratio = best.map(|b| initial / b).filter(|r| r.is_finite());
+            (ratio, ratio.is_some_and(|r| r >= factor))
+        }
+        Expectation::AlignmentWithBackprop { at_least } => {
+            let measured: Vec<f64> = last.alignment.iter().flatten().copied().collect();
+            let mean = (!measured.is_empty())
+                .then(|| measured.iter().sum::<f64>() / measured.len() as f64);
+            (mean, mean.is_some_and(|m| m >= at_least))
+        }
+        Expectation::NoDivergence => {
+            let bad = |v: f64| usize::from(!v.is_finite());
+            let mut count: usize = metrics
+                .iter()
+                .map(|r| {
+                    r.train_loss.map_or(0, bad)
+                        + bad(r.test_loss)
+                        + r.test_accuracy.map_or(0, bad)
+                        + bad(r.test_r2)
+                })
+                .sum();
+            count += params
+                .weights
+                .iter()
+                .chain(&params.biases)
+                .filter(|v| !v.is_finite())
+                .count();
+            (Some(count as f64), count == 0)
+        }
+    }
 }
 
 /// What a user should be told about a finished run.

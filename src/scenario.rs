@@ -5,6 +5,8 @@
 //! field path, the bad value and what would be accepted. Every optional field has a default, written
 //! in its doc comment; `docs/scenarios.md` is the user-facing reference.
 
+// Field paths (`links.drop_probability`), shared by sweeps and `--set`: added for the sweep work.
+pub mod path;
 mod validate;
 
 use std::fmt;
@@ -43,6 +45,32 @@ pub struct Scenario {
     /// Conditions checked at the end of the run; a failed one makes `neuragent run` exit 1.
     #[serde(default)]
     pub expect: Vec<Expectation>,
+    /// How `neuragent check` judges the expectations over seeds. Default `(min_pass_rate: 1.0)`.
+    // Added for the sweep work (`neuragent check`).
+    #[serde(default)]
+    pub check: CheckSpec,
+}
+
+/// How `neuragent check` judges a scenario over many seeds.
+// Added for the sweep work (`neuragent check`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Smallest fraction of seeds on which every expectation must hold, in [0, 1]. Default `1.0`.
+    #[serde(default = "default_min_pass_rate")]
+    pub min_pass_rate: f64,
+}
+
+impl Default for CheckSpec {
+    fn default() -> Self {
+        CheckSpec {
+            min_pass_rate: default_min_pass_rate(),
+        }
+    }
+}
+
+fn default_min_pass_rate() -> f64 {
+    1.0
 }
 
 /// A data source. Every variant splits into train and test with `test_fraction` (default `0.2`) using
@@ -607,6 +635,25 @@ pub enum Expectation {
         /// Threshold.
         at_least: f64,
     },
+    // The three below were added for the sweep work (`neuragent check`).
+    /// The test loss falls to at most `1/factor` of the untrained network's at some checkpoint
+    /// within the first `within_samples` training samples. Its value is the best ratio reached
+    /// (untrained loss / loss).
+    LossDecrease {
+        /// How many times smaller the loss must get, > 1.
+        factor: f64,
+        /// Training samples it may take, ≥ 1.
+        within_samples: u64,
+    },
+    /// The mean over layers of the final gradient alignment (cosine with the backprop gradient) is
+    /// at least this; needs `evaluation: (gradient_alignment: true)`.
+    AlignmentWithBackprop {
+        /// Threshold, in [-1, 1].
+        at_least: f64,
+    },
+    /// No loss, accuracy or final weight is ever NaN or infinite (checked at every checkpoint). Its
+    /// value is the number of non-finite values seen.
+    NoDivergence,
 }
 
 impl Expectation {
@@ -618,6 +665,14 @@ impl Expectation {
             }
             Expectation::FinalTestLoss { at_most } => format!("FinalTestLoss(at_most: {at_most})"),
             Expectation::FinalTestR2 { at_least } => format!("FinalTestR2(at_least: {at_least})"),
+            Expectation::LossDecrease {
+                factor,
+                within_samples,
+            } => format!("LossDecrease(factor: {factor}, within_samples: {within_samples})"),
+            Expectation::AlignmentWithBackprop { at_least } => {
+                format!("AlignmentWithBackprop(at_least: {at_least})")
+            }
+            Expectation::NoDivergence => "NoDivergence".to_string(),
         }
     }
 }

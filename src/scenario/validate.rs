@@ -54,7 +54,28 @@ pub(super) fn validate(s: &Scenario) -> Vec<Problem> {
         out.push("evaluation.per_epoch", 0, "an integer ≥ 1");
     }
     check_expect(&mut out, &s.expect);
+    check_sweep_additions(&mut out, s);
     out.0
+}
+
+/// Checks of the fields added for the sweep work: `check.min_pass_rate`, and that
+/// `AlignmentWithBackprop` has the alignment it reads measured.
+fn check_sweep_additions(out: &mut Problems, s: &Scenario) {
+    let rate = s.check.min_pass_rate;
+    if !(0.0..=1.0).contains(&rate) {
+        out.push("check.min_pass_rate", F(rate), "a fraction in [0, 1]");
+    }
+    for (i, e) in s.expect.iter().enumerate() {
+        if matches!(e, Expectation::AlignmentWithBackprop { .. })
+            && !s.evaluation.gradient_alignment
+        {
+            out.push(
+                format!("expect[{i}]"),
+                e.name(),
+                "evaluation: (gradient_alignment: true) in the scenario, so that the alignment is measured",
+            );
+        }
+    }
 }
 
 #[derive(Default)]
@@ -881,6 +902,36 @@ fn check_expect(out: &mut Problems, expect: &[Expectation]) {
                     );
                 }
             }
+            // Added for the sweep work.
+            Expectation::LossDecrease {
+                factor,
+                within_samples,
+            } => {
+                if !(factor.is_finite() && factor > 1.0) {
+                    out.push(
+                        format!("expect[{i}].factor"),
+                        F(factor),
+                        "a finite factor > 1 (how many times smaller the loss must get)",
+                    );
+                }
+                if within_samples < 1 {
+                    out.push(
+                        format!("expect[{i}].within_samples"),
+                        within_samples,
+                        "a number of training samples ≥ 1",
+                    );
+                }
+            }
+            Expectation::AlignmentWithBackprop { at_least } => {
+                if !(-1.0..=1.0).contains(&at_least) {
+                    out.push(
+                        format!("expect[{i}].at_least"),
+                        F(at_least),
+                        "a cosine in [-1, 1]",
+                    );
+                }
+            }
+            Expectation::NoDivergence => {}
         }
     }
 }
