@@ -95,5 +95,6 @@ pub mod rng;
 pub mod rule;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod topology;
 pub mod trainer;

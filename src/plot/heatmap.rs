@@ -48,7 +48,7 @@ pub struct Heatmap {
 
 const CELL_H: u32 = 64;
 const TOP: u32 = 64;
-const BOTTOM: u32 = 78;
+const BOTTOM: u32 = 72;
 const BAR: u32 = 96;
 const CHAR_W: f64 = 7.4;
 
@@ -90,7 +90,7 @@ impl Draw for Heatmap {
         let rows = self.y_labels.len().max(1) as u32;
         (
             self.panel_w() * self.panels.len().max(1) as u32,
-            40 + TOP + rows * CELL_H + BOTTOM,
+            TOP + rows * CELL_H + BOTTOM,
         )
     }
 
@@ -119,15 +119,14 @@ impl Heatmap {
         let rows = self.y_labels.len().max(1) as i32;
         let cols = self.x_labels.len() as i32;
         let top = TOP as i32 - 30;
-        let centre = |t: &str, size: u32| {
-            let _ = t;
+        let centre = |size: u32| {
             TextStyle::from(("sans-serif", size).into_font())
                 .pos(Pos::new(HPos::Center, VPos::Center))
         };
         area.draw(&Text::new(
             panel.caption.clone(),
             (left + cols * cell_w / 2, top - 14),
-            centre(&panel.caption, 15),
+            centre(15),
         ))?;
         for (r, row) in panel.cells.iter().enumerate() {
             let y0 = top + (rows - 1 - r as i32) * CELL_H as i32;
@@ -165,13 +164,13 @@ impl Heatmap {
             area.draw(&Text::new(
                 label.clone(),
                 (left + c as i32 * cell_w + cell_w / 2, bottom + 14),
-                centre(label, 13),
+                centre(13),
             ))?;
         }
         area.draw(&Text::new(
             self.x_desc.clone(),
             (left + cols * cell_w / 2, bottom + 44),
-            centre(&self.x_desc, 14),
+            centre(14),
         ))?;
         // Row labels and the y knob.
         for (r, label) in self.y_labels.iter().enumerate() {

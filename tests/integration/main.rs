@@ -4,6 +4,8 @@ mod cli;
 mod common;
 mod determinism;
 mod equivalence;
+mod experiments;
 mod faults;
 mod observation;
 mod scenarios;
+mod sweep;
