@@ -41,6 +41,9 @@
 //! * [`engine`] — the discrete-event simulation; [`dense`] — the reference trainer.
 //! * [`trainer`] — the schedule, checkpoints and message counts both engines share.
 //! * [`run`], [`evaluate`], [`output`], [`plot`], [`cli`] — running a scenario and writing its folder.
+//! * [`sweep`] — stability analysis: seed × parameter sweeps on every core and across a cluster,
+//!   convergence checks over seeds, edges by bisection and comparisons (`docs/experiments.md`);
+//!   [`scenario::path`] names one field of a scenario for sweeps and `--set`.
 //!
 //! ## Determinism
 //!

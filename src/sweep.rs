@@ -125,12 +125,15 @@ pub fn run_sweep(plan: &Plan, opts: &SweepOptions) -> Result<SweepReport, SweepF
             )));
         }
     }
-    store::clean_stale(out);
+    let own: Vec<ManifestRun> = manifest.own_runs().cloned().collect();
+    let mut own_names: Vec<String> = own.iter().map(|r| r.dir.clone()).collect();
+    own_names.push(store::manifest_name(opts.shard));
+    own_names.extend(store::table_names(opts.shard));
+    store::clean_stale(out, &own_names);
     let json = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
     store::write_atomic(&out.join(store::manifest_name(opts.shard)), &json)
         .map_err(SweepFailure::Io)?;
 
-    let own: Vec<ManifestRun> = manifest.own_runs().cloned().collect();
     let mut todo = Vec::new();
     for r in &own {
         let complete = opts.resume

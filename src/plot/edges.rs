@@ -37,7 +37,7 @@ pub struct Edges {
 
 impl Draw for Edges {
     fn size(&self) -> (u32, u32) {
-        (860, 170 + 30 * self.rows.len().max(1) as u32)
+        (860, 230 + 30 * self.rows.len().max(1) as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -50,7 +50,8 @@ impl Draw for Edges {
             .margin_right(30)
             .x_label_area_size(48)
             .y_label_area_size(90)
-            .build_cartesian_2d(self.range.0..self.range.1, -0.5..n - 0.5)
+            .build_cartesian_2d(self.range.0..self.range.1, -2.3..n - 0.5)
+            // (the band below the rows holds the legend)
             .map_err(|e| e.to_string())?;
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
         let row_label = move |y: &f64| {
@@ -117,7 +118,7 @@ impl Draw for Edges {
         if let Some(m) = self.median {
             chart
                 .draw_series(LineSeries::new(
-                    vec![(m, -0.5), (m, n - 0.5)],
+                    vec![(m, -0.6), (m, n - 0.5)],
                     BLACK.stroke_width(2),
                 ))
                 .map_err(|e| e.to_string())?

@@ -98,7 +98,7 @@ impl CheckReport {
         let n = self.seeds.len();
         let verdict = if self.ok() { "ok" } else { "FAILED" };
         out += &format!(
-            "{}: every expectation held on {}/{} seeds (pass rate {:.2}); required {}: {verdict}\n",
+            "{}: every expectation held on {}/{} seeds (pass rate {:.2}); required {:.2}: {verdict}\n",
             self.name,
             self.passes,
             n,

@@ -72,7 +72,9 @@ where
             if stop_requested() {
                 return;
             }
-            let out = work(item);
+            // A panic (a bug, never bad input) is carried to the caller's thread rather than
+            // aborting the process from a pool thread.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
             let _ = tx.send((i, out));
         });
     }
@@ -87,7 +89,8 @@ where
             });
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok((i, out)) => {
+            Ok((_, Err(panic))) => std::panic::resume_unwind(panic),
+            Ok((i, Ok(out))) => {
                 done(&out);
                 results[i] = Some(out);
                 received += 1;

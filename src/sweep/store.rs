@@ -203,24 +203,31 @@ pub fn write_failed_run(
     fs::rename(&staging, &dir).map_err(|e| format!("cannot move {} into place: {e}", dir.display()))
 }
 
-/// Removes staging folders and temporary files left by a process that was stopped.
-pub fn clean_stale(out: &Path) {
+/// Removes the staging folders and temporary files that a stopped process left for the files named
+/// `own` (run folders in `runs/`, files in `out`). Only these: shards sharing the folder write other
+/// names, and may be writing them right now.
+pub fn clean_stale(out: &Path, own: &[String]) {
+    let own: std::collections::BTreeSet<&str> = own.iter().map(String::as_str).collect();
     for dir in [out.to_path_buf(), runs_dir(out)] {
-        if let Ok(entries) = fs::read_dir(&dir) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.')
-                    && (name.contains(".partial-")
-                        || name.contains(".tmp-")
-                        || name.contains(".old-"))
-                {
-                    let p = e.path();
-                    let _ = if p.is_dir() {
-                        fs::remove_dir_all(&p)
-                    } else {
-                        fs::remove_file(&p)
-                    };
-                }
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix('.') else {
+                continue;
+            };
+            let stale = [".partial-", ".tmp-", ".old-", ".trace-"]
+                .iter()
+                .find_map(|marker| rest.find(marker).map(|at| &rest[..at]))
+                .is_some_and(|target| own.contains(target));
+            if stale {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    fs::remove_dir_all(&p)
+                } else {
+                    fs::remove_file(&p)
+                };
             }
         }
     }
@@ -233,6 +240,18 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// Statistics per point (empty for a shard).
     pub points: Vec<PointStats>,
+}
+
+/// The files [`write_tables`] writes for `shard` (maps aside).
+pub fn table_names(shard: Shard) -> Vec<String> {
+    if shard.is_all() {
+        ["results.csv", "points.csv", "timings.csv"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        let tag = format!("shard-{}-of-{}", shard.k, shard.n);
+        vec![format!("results-{tag}.csv"), format!("timings-{tag}.csv")]
+    }
 }
 
 /// Writes the tables of `records` (run order) into `out`: for the whole sweep `results.csv`,
@@ -392,7 +411,7 @@ fn maps(
                     HeatPanel {
                         caption: "pass rate of the expectations (Wilson 95% interval)".into(),
                         scale: (0.0, 1.0),
-                        scale_desc: "runs where every expectation held".into(),
+                        scale_desc: "pass rate".into(),
                         cells: pass,
                     },
                     HeatPanel {
