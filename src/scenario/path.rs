@@ -369,7 +369,14 @@ fn lookup<'n>(text: &str, root: &'n Node, path: &FieldPath) -> Result<&'n Node, 
         }
         let here = |walked: &str| {
             let value = compact(&text[node.span.clone()]);
-            let short = if value.len() > 40 {
+            let short = if let Kind::Fields(Some(name), _) = &node.kind {
+                // A structure or variant: its name says enough.
+                if name == "Scenario" || name.ends_with("Spec") {
+                    name.clone()
+                } else {
+                    format!("{name}(..)")
+                }
+            } else if value.len() > 40 {
                 let cut = value.char_indices().nth(36).map_or(value.len(), |(i, _)| i);
                 format!("{}..", &value[..cut])
             } else {
@@ -383,7 +390,7 @@ fn lookup<'n>(text: &str, root: &'n Node, path: &FieldPath) -> Result<&'n Node, 
         };
         match segment {
             Segment::Field(field) => {
-                let Kind::Fields(fields) = &node.kind else {
+                let Kind::Fields(_, fields) = &node.kind else {
                     return Err(PathError::NoField {
                         path: path.to_string(),
                         parent: here(&walked),

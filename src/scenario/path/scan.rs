@@ -13,7 +13,7 @@ pub(super) struct Node {
 #[derive(Debug)]
 pub(super) enum Kind {
     /// `Name(a: .., b: ..)` or `(a: .., b: ..)`.
-    Fields(Vec<(String, Node)>),
+    Fields(Option<String>, Vec<(String, Node)>),
     /// `Name(x, y)`, `(x, y)`, `[x, y]`.
     Items(Option<String>, Vec<Node>),
     /// A number, string, character, bare identifier or map.
@@ -158,20 +158,20 @@ impl<'a> Scanner<'a> {
             self.skip_blank();
             if self.peek() == Some(b':') {
                 self.pos = save;
-                return self.fields();
+                return Ok(Kind::Fields(name, self.fields()?));
             }
         }
         self.pos = save;
         Ok(Kind::Items(name, self.items(b')')?))
     }
 
-    fn fields(&mut self) -> Scan<Kind> {
+    fn fields(&mut self) -> Scan<Vec<(String, Node)>> {
         let mut fields = Vec::new();
         loop {
             self.skip_blank();
             if self.peek() == Some(b')') {
                 self.pos += 1;
-                return Ok(Kind::Fields(fields));
+                return Ok(fields);
             }
             let name = self
                 .ident()
