@@ -117,6 +117,36 @@ fn edge_brackets_the_critical_drop_probability_of_each_seed() {
         }
     }
     check_png(&d.join("e/edges.png"), (800, 200));
+    // With a sweep file: one edge per grid point and seed.
+    std::fs::write(
+        d.join("delays.sweep.ron"),
+        "// One edge per delay model.\nSweep(name: \"delays\", base: \"lossy.ron\", seeds: List([0]), \
+         grid: [(\"links.forward_delay\", [Constant(1), Uniform(min: 1, max: 6)])])",
+    )
+    .unwrap();
+    let stdout = ok(
+        &[
+            "edge",
+            "delays.sweep.ron",
+            "--field",
+            "links.drop_probability",
+            "--range",
+            "0.0..0.95",
+            "--seeds",
+            "0",
+            "--tolerance",
+            "0.1",
+            "--out",
+            "g",
+        ],
+        d,
+    );
+    assert!(
+        stdout.contains("links.forward_delay = Uniform(min: 1, max: 6)"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(d.join("g/edges.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
     // A field that is not a number is refused.
     let out = neuragent(
         &[
