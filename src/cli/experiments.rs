@@ -57,6 +57,20 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return refused(e),
     };
+    if let Some(metric) = &a.metric {
+        let expectations = plan
+            .points
+            .iter()
+            .map(|p| p.scenario.expect.len())
+            .max()
+            .unwrap_or(0);
+        if !sweep::record::point_metrics(expectations).contains(metric) {
+            return refused(format!(
+                "--metric {metric}: expected one of {}",
+                sweep::record::METRICS
+            ));
+        }
+    }
     let shard = a.shard.unwrap_or(Shard::ALL);
     let out = a.out.clone().unwrap_or_else(|| sweep::default_out(&plan));
     let opts = SweepOptions {
@@ -95,7 +109,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     };
     let mut text =
         format!(
-        "{}: {} runs{} ({} resumed from earlier, {} could not run), every expectation held in {}\n",
+        "{}: {} runs{} ({} resumed from earlier, {} could not run), every expectation held in {} runs\n",
         plan.name,
         report.runs,
         if shard.is_all() { String::new() } else { format!(" of shard {shard}") },

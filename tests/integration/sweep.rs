@@ -440,6 +440,18 @@ fn bad_input_is_refused_before_anything_runs() {
             &[shard, "1 ≤ K ≤ N"],
         );
     }
+    refused(
+        &[
+            "sweep",
+            "tiny.sweep.ron",
+            "--metric",
+            "accuracy",
+            "--out",
+            "never",
+        ],
+        d,
+        &["--metric accuracy", "final_test_accuracy"],
+    );
     assert!(!d.join("never").exists(), "nothing ran");
     // Every problem of a sweep at once.
     let two = write(
