@@ -173,10 +173,11 @@ pub fn merge(
     match sweep::store::merge(dirs, &out, metric.as_deref()) {
         Ok(m) => {
             let mut text = format!(
-                "{}: merged {} runs from {} folders\n",
+                "{}: merged {} runs from {} folder{}\n",
                 m.name,
                 m.runs,
-                dirs.len()
+                dirs.len(),
+                if dirs.len() == 1 { "" } else { "s" }
             );
             for f in &m.written.files {
                 text += &format!("wrote {}\n", f.display());
