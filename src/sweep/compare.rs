@@ -26,6 +26,13 @@ pub enum Band {
 }
 
 impl Band {
+    fn short(self) -> &'static str {
+        match self {
+            Band::MinMax => "min–max",
+            Band::Sd => "±1 sd",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Band::MinMax => "band: min–max over seeds",
@@ -160,9 +167,10 @@ pub fn figure(compared: &[Compared], seeds: usize, band: Band, log_loss: bool) -
                 let (line, area) = c.band(column, band);
                 Series {
                     label: format!(
-                        "{} (mean of {} seeds)",
+                        "{} (mean of {} seeds; band {})",
                         c.label,
-                        c.runs.iter().flatten().count()
+                        c.runs.iter().flatten().count(),
+                        band.short()
                     ),
                     color: PALETTE[i % PALETTE.len()],
                     line,

@@ -207,6 +207,11 @@ impl Plan {
                     continue;
                 }
             };
+            if path.as_str() == "seed" {
+                problems.push(format!(
+                    "grid[{i}]: seed cannot be an axis; list the seeds in `seeds:` (every grid point runs on each)"
+                ));
+            }
             if axes.iter().any(|a: &Axis| a.path == path) {
                 problems.push(format!("grid[{i}]: the field {path} is already an axis"));
             }
