@@ -590,6 +590,14 @@ fn run_observed(
     if s.evaluation.gradient_alignment {
         initial.alignment = vec![None; layers - 1];
     }
+    if let Some(progress) = &mut recorder.progress {
+        progress(&RunProgress {
+            samples_seen: 0,
+            samples_total: recorder.samples_total,
+            train_loss: None,
+            test_loss: initial.test_loss,
+        });
+    }
     recorder.metrics.push(initial);
     let (report, params) = setup.train_from(initial_params, &mut recorder, trace)?;
     let metrics = recorder.metrics;

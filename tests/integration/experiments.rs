@@ -258,3 +258,22 @@ fn set_overrides_fields_and_lands_in_resolved_ron() {
     assert!(!d.join("bad").exists());
     check_png(&d.join("r/curves.png"), (1000, 400));
 }
+
+#[test]
+fn the_progress_hook_sees_every_checkpoint_and_changes_nothing() {
+    let s = neuragent::scenario::Scenario::parse(TINY, std::path::Path::new("tiny.ron")).unwrap();
+    let mut seen = Vec::new();
+    let observed = neuragent::run::run_with_progress(&s, &mut |p| {
+        seen.push((p.samples_seen, p.samples_total))
+    })
+    .unwrap();
+    let plain = neuragent::run::run(&s).unwrap();
+    assert_eq!(observed.metrics, plain.metrics);
+    assert_eq!(observed.params, plain.params);
+    assert_eq!(seen.len(), plain.metrics.len());
+    assert_eq!(seen[0].0, 0);
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    let total = seen[0].1;
+    assert_eq!(seen.last().unwrap().0, total);
+    assert_eq!(total, plain.summary.samples_seen);
+}
