@@ -66,7 +66,8 @@ impl Draw for Edges {
             .configure_mesh()
             .x_desc(&self.x_desc)
             .x_labels(8)
-            .y_labels(self.rows.len().max(1) + 1)
+            // Enough key points that every row (an integer) gets one; the formatter labels only rows.
+            .y_labels(4 * (self.rows.len().max(1) + 3))
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&row_label)
             .label_style(("sans-serif", 13))
