@@ -1,7 +1,12 @@
-//! The command line: `neuragent run` and `neuragent validate`.
+//! The command line: `neuragent run`, `replay` and `validate`, and the commands of stability analysis
+//! (`sweep`, `merge`, `check`, `edge`, `compare`).
 //!
 //! Exit codes: 0 when the command succeeded (and every expectation held), 1 when a run finished but
-//! an expectation failed (or a replay found different outputs), 2 on bad input or any other error.
+//! an expectation failed (or a replay found different outputs, or `check` found a pass rate below the
+//! scenario's `check.min_pass_rate`), 2 on bad input or any other error, 130 when SIGINT or SIGTERM
+//! stopped the work.
+
+mod experiments;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,10 +20,15 @@ use crate::memory::{Bytes, Limit};
 use crate::output;
 use crate::rng::Streams;
 use crate::run;
+use crate::scenario::path::{self, Override};
 use crate::scenario::{
     estimate_memory, validate_with_data_within, warnings_with_data, DataShape, Draft,
     MemoryEstimate, Scenario,
 };
+use crate::sweep::compare::Band;
+use crate::sweep::Shard;
+
+pub use experiments::EXIT_INTERRUPTED;
 
 /// Simulate neural networks as societies of attention-seeking neuron agents.
 #[derive(Debug, Parser)]
@@ -49,18 +59,151 @@ pub enum Command {
         /// (`--trace`), or neuron events and every message with its fate (`--trace=messages`).
         #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "events")]
         trace: Option<TraceArg>,
+        /// Override one field of the scenario with a RON value, e.g. `links.drop_probability=0.2`
+        /// or `learning.rule=GreedyAttention` (repeatable; written into resolved.ron).
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<Override>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Re-run the resolved scenario of a run folder and report whether the outputs are identical.
     Replay {
         /// A folder written by `neuragent run`.
         dir: PathBuf,
     },
-    /// Check scenario files and their data, without training, and report every problem in each.
+    /// Check scenario and sweep files and their data, without training, and report every problem
+    /// in each; a sweep is checked at every grid point.
     Validate {
-        /// Scenario files (RON).
+        /// Scenario or sweep files (RON).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Override one field of every scenario (repeatable), as in `run`.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<Override>,
     },
+    /// Run every (grid point, seed) of a sweep file on every core, then write results.csv,
+    /// points.csv, timings.csv and the stability map.
+    Sweep {
+        /// The sweep file (RON: `Sweep(name: .., base: .., seeds: .., grid: [..])`).
+        file: PathBuf,
+        /// Runs at once [default: one per core].
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        jobs: usize,
+        /// The sweep folder [default: sweeps/NAME].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (1-based): runs whose index is K-1 modulo N. Shards may share one
+        /// folder; join them with `neuragent merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+        /// Skip runs whose folder is complete; rerun the rest.
+        #[arg(long)]
+        resume: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// The metric of the map's second panel [default: final_test_accuracy, or final_test_r2].
+        #[arg(long)]
+        metric: Option<String>,
+    },
+    /// Join the folders of a sweep's shards into one results.csv, points.csv and map.
+    Merge {
+        /// Folders written by `neuragent sweep --shard`.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the tables [default: the first folder].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The metric of the map's second panel.
+        #[arg(long)]
+        metric: Option<String>,
+    },
+    /// Run a scenario on many seeds and judge its expectations by their pass rate (exit 1 below
+    /// the scenario's check.min_pass_rate, default 1.0).
+    Check {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Seeds: A..B (B excluded), A..=B, or a list like 1,5,9.
+        #[arg(long)]
+        seeds: String,
+        /// Runs at once [default: one per core].
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        jobs: usize,
+        /// Override one field of the scenario (repeatable), as in `run`.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<Override>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Find, for each seed, the value of a numeric field at which the expectations stop holding,
+    /// by bisection; with a sweep file, one edge per grid point and seed.
+    Edge {
+        /// The scenario (or sweep) file.
+        scenario: PathBuf,
+        /// The numeric field, e.g. links.drop_probability.
+        #[arg(long)]
+        field: String,
+        /// The range searched, LOW..HIGH; the expectations should hold at LOW.
+        #[arg(long)]
+        range: String,
+        /// Seeds: A..B (B excluded), A..=B, or a list.
+        #[arg(long)]
+        seeds: String,
+        /// Stop when the bracket is at most this wide.
+        #[arg(long, default_value_t = 0.01)]
+        tolerance: f64,
+        /// Runs at once [default: one per core].
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        jobs: usize,
+        /// Output folder [default: edges/NAME-FIELD].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override one field of the scenario (repeatable).
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<Override>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run several scenarios on the same seeds: learning curves in one figure (mean and band) and a
+    /// table of final figures with paired differences.
+    Compare {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Seeds: A..B (B excluded), A..=B, or a list.
+        #[arg(long)]
+        seeds: String,
+        /// Runs at once [default: one per core].
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        jobs: usize,
+        /// Output folder [default: compare/A-vs-B].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The band around each mean curve.
+        #[arg(long, value_enum, default_value_t = BandArg::Minmax)]
+        band: BandArg,
+        /// Draw the loss on a linear axis instead of a log axis.
+        #[arg(long)]
+        linear_loss: bool,
+        /// Override one field of every scenario (repeatable).
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<Override>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+/// The band of `neuragent compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BandArg {
+    /// From the smallest to the largest value over seeds.
+    Minmax,
+    /// One standard deviation either side of the mean.
+    Sd,
 }
 
 /// How much `--trace` records.
@@ -95,14 +238,84 @@ pub fn main() -> anyhow::Result<ExitCode> {
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Replay { dir } => replay(&dir),
+        Command::Sweep {
+            file,
+            jobs,
+            out,
+            shard,
+            resume,
+            quiet,
+            metric,
+        } => experiments::sweep(experiments::SweepArgs {
+            file,
+            jobs,
+            out,
+            shard,
+            resume,
+            quiet,
+            metric,
+        }),
+        Command::Merge { dirs, out, metric } => experiments::merge(&dirs, out, metric),
+        Command::Check {
+            scenario,
+            seeds,
+            jobs,
+            set,
+            quiet,
+        } => experiments::check(&scenario, &seeds, jobs, &set, quiet),
+        Command::Edge {
+            scenario,
+            field,
+            range,
+            seeds,
+            tolerance,
+            jobs,
+            out,
+            set,
+            quiet,
+        } => experiments::edge(experiments::EdgeArgs {
+            file: scenario,
+            field,
+            range,
+            seeds,
+            tolerance,
+            jobs,
+            out,
+            set,
+            quiet,
+        }),
+        Command::Compare {
+            scenarios,
+            seeds,
+            jobs,
+            out,
+            band,
+            linear_loss,
+            set,
+            quiet,
+        } => experiments::compare(experiments::CompareArgs {
+            files: scenarios,
+            seeds,
+            jobs,
+            out,
+            band: match band {
+                BandArg::Minmax => Band::MinMax,
+                BandArg::Sd => Band::Sd,
+            },
+            linear_loss,
+            set,
+            quiet,
+        }),
         Command::Run {
             scenario,
             seed,
             out,
             force,
             trace,
+            set,
+            quiet,
         } => {
-            let mut parsed = Scenario::from_file(&scenario)?;
+            let mut parsed = path::load(&scenario, &set)?;
             if let Some(seed) = seed {
                 parsed.seed = seed;
             }
@@ -110,9 +323,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 PathBuf::from("runs").join(format!("{}-seed{}", parsed.name, parsed.seed))
             });
             let trace_path = trace.map(|level| (output::trace_staging_path(&dir), level.into()));
-            let result =
-                run_with_trace(&parsed, trace_path.as_ref().map(|(p, l)| (p.as_path(), *l)))
-                    .with_context(|| format!("{}", scenario.display()));
+            let result = match &trace_path {
+                Some((p, level)) => run_with_trace(&parsed, Some((p.as_path(), *level))),
+                None => run_with_progress_bar(&parsed, quiet),
+            }
+            .with_context(|| format!("{}", scenario.display()));
             let written = result.and_then(|result| {
                 output::write_run(
                     &dir,
@@ -163,11 +378,50 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_EXPECTATION_FAILED)
             })
         }
-        Command::Validate { scenarios } => {
+        Command::Validate { scenarios, set } => {
             let limit = crate::memory::limit().map_err(anyhow::Error::msg)?;
             let mut failed = false;
             for path in &scenarios {
-                let report = validate_report(path, Draft::read(path), limit);
+                if crate::sweep::is_sweep_file(path) {
+                    // A sweep: every grid point checked as a scenario, every problem at once.
+                    let checked = if set.is_empty() {
+                        crate::sweep::Plan::load(path).map_err(anyhow::Error::from)
+                    } else {
+                        Err(anyhow::anyhow!(
+                            "{}: --set does not apply to a sweep file; set the value in its base scenario or grid",
+                            path.display()
+                        ))
+                    };
+                    match checked {
+                        Ok(plan) => print_ignoring_closed_pipe(&format!(
+                            "{}: ok (sweep of {} grid points × {} seeds = {} runs)\n",
+                            path.display(),
+                            plan.points.len(),
+                            plan.seeds.len(),
+                            plan.points.len() * plan.seeds.len()
+                        )),
+                        Err(e) => {
+                            failed = true;
+                            eprintln!("error: {e:#}");
+                        }
+                    }
+                    continue;
+                }
+                let read = if set.is_empty() {
+                    Draft::read(path)
+                } else {
+                    // The overrides applied, the result checked like a file (positions refer to the
+                    // resolved text).
+                    match path::load(path, &set) {
+                        Ok(s) => Draft::parse(s.to_ron(), path),
+                        Err(e) => {
+                            failed = true;
+                            eprintln!("error: {}: {e}", path.display());
+                            continue;
+                        }
+                    }
+                };
+                let report = validate_report(path, read, limit);
                 eprint!("{}", report.stderr);
                 print_ignoring_closed_pipe(&report.stdout);
                 failed |= !report.valid;
@@ -305,9 +559,29 @@ pub fn check(mut draft: Draft, limit: Option<Limit>) -> Checked {
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error of the run.
-fn print_ignoring_closed_pipe(text: &str) {
+pub(crate) fn print_ignoring_closed_pipe(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Runs `scenario` with a progress bar on stderr (none when `quiet` or stderr is not a terminal).
+fn run_with_progress_bar(scenario: &Scenario, quiet: bool) -> anyhow::Result<run::RunResult> {
+    let mut bar: Option<crate::sweep::exec::Progress> = None;
+    let result = run::run_with_progress(scenario, &mut |p| {
+        let bar = bar
+            .get_or_insert_with(|| crate::sweep::exec::Progress::samples(p.samples_total, quiet));
+        let loss = p
+            .train_loss
+            .map_or(String::new(), |l| format!("train loss {l:.4}, "));
+        bar.set(
+            p.samples_seen as u64,
+            format!("{loss}test loss {:.4}", p.test_loss),
+        );
+    });
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    Ok(result?)
 }
 
 /// Runs `scenario`, streaming its trace at the given level to the given file.

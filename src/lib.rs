@@ -43,6 +43,9 @@
 //! * [`trainer`] — the schedule, checkpoints and message counts every engine shares.
 //! * [`run`], [`evaluate`], [`alignment`], [`output`], [`plot`], [`cli`] — running a scenario and
 //!   writing its folder; [`rng`] and [`math`] — the seeded streams and portable maths.
+//! * [`sweep`] — stability analysis: seed × parameter sweeps on every core and across a cluster,
+//!   convergence checks over seeds, edges by bisection and comparisons (`docs/experiments.md`);
+//!   [`scenario::path`] names one field of a scenario for sweeps and `--set`.
 //!
 //! ## Determinism
 //!
@@ -108,5 +111,6 @@ pub mod rng;
 pub mod rule;
 pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod topology;
 pub mod trainer;

@@ -1,4 +1,4 @@
-//! The run folder: `resolved.ron`, `metrics.csv`, `summary.json` and `curves.svg`, written completely
+//! The run folder: `resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg` and `curves.png`, written completely
 //! or not at all.
 //!
 //! Files are written into a temporary sibling folder which then replaces the destination. An existing
@@ -64,7 +64,8 @@ pub fn trace_staging_path(dir: &Path) -> PathBuf {
     parent.join(format!(".{name}.trace-{}.jsonl", std::process::id()))
 }
 
-/// The four files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`), as bytes.
+/// The files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`, `curves.png`),
+/// as bytes.
 pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -93,16 +94,22 @@ pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, Output
         "{} — {} ({}), seed {}",
         result.summary.name, result.summary.rule, result.summary.engine, result.summary.seed
     );
-    let svg =
-        plot::learning_curves(&title, &result.metrics).map_err(|message| OutputError::Encode {
-            file: "curves.svg",
-            message,
-        })?;
+    // The sweep work draws the curves as SVG and PNG with an embedded font (was SVG only).
+    let curves = plot::run_curves(&title, &result.metrics);
+    let svg = plot::render_svg(&curves).map_err(|message| OutputError::Encode {
+        file: "curves.svg",
+        message,
+    })?;
+    let png = plot::render_png(&curves).map_err(|message| OutputError::Encode {
+        file: "curves.png",
+        message,
+    })?;
     Ok(vec![
         ("resolved.ron", resolved.into_bytes()),
         ("metrics.csv", csv),
         ("summary.json", summary),
         ("curves.svg", svg.into_bytes()),
+        ("curves.png", png),
     ])
 }
 

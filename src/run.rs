@@ -26,7 +26,9 @@ use crate::trainer::{Checkpoint, MessageStats, Observer, Staleness, TrainReport,
 
 pub use expect::ExpectationResult;
 pub use metrics::MetricsRow;
-pub use summary::{LayerMessages, MessageSummary, StalenessSummary, Summary, MESSAGE_BYTES};
+pub use summary::{
+    Diverged, LayerMessages, MessageSummary, StalenessSummary, Summary, MESSAGE_BYTES,
+};
 
 use recorder::Recorder;
 
@@ -131,6 +133,20 @@ impl Plan {
     }
 }
 
+/// How far a run has come, reported at every checkpoint (for progress bars). Reading it changes
+/// nothing in the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunProgress {
+    /// Training samples completed.
+    pub samples_seen: usize,
+    /// Training samples the run will take.
+    pub samples_total: usize,
+    /// Mean training loss over the last checkpoint window.
+    pub train_loss: Option<f64>,
+    /// Test loss at this checkpoint.
+    pub test_loss: f64,
+}
+
 /// Runs `scenario` to the end: evaluates the untrained network, trains, evaluates at every
 /// checkpoint, and checks the expectations.
 pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
@@ -141,13 +157,25 @@ pub fn run(scenario: &Scenario) -> Result<RunResult, RunError> {
 pub fn run_traced(scenario: &Scenario, trace: Option<Trace<'_>>) -> Result<RunResult, RunError> {
     let started = Instant::now();
     let plan = Plan::new(scenario)?;
-    run_plan(&plan, trace, started)
+    run_plan(&plan, trace, None, started)
 }
 
-/// Runs a resolved plan; `started` is when the run began (for `wall_seconds`).
-pub fn run_plan(
-    plan: &Plan,
+/// [`run`], calling `progress` at every checkpoint (the untrained network first).
+pub fn run_with_progress(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(&RunProgress),
+) -> Result<RunResult, RunError> {
+    let started = Instant::now();
+    let plan = Plan::new(scenario)?;
+    run_plan(&plan, None, Some(progress), started)
+}
+
+/// Runs a resolved plan, with a trace and a progress hook if given; `started` is when the run began
+/// (for `wall_seconds`).
+pub fn run_plan<'p>(
+    plan: &'p Plan,
     trace: Option<Trace<'_>>,
+    progress: Option<&'p mut dyn FnMut(&RunProgress)>,
     started: Instant,
 ) -> Result<RunResult, RunError> {
     let s = &plan.scenario;
@@ -170,6 +198,8 @@ pub fn run_plan(
         simulated: plan.engine != Engine::Dense,
         classification: matches!(plan.dataset.task, Task::Classification { .. }),
         metrics: Vec::new(),
+        progress,
+        samples_total: plan.schedule.len(),
     };
     let no_messages = MessageStats::new(layers);
     let mut initial = recorder.row(&Checkpoint {
@@ -184,11 +214,17 @@ pub fn run_plan(
     if s.evaluation.gradient_alignment {
         initial.alignment = vec![None; layers - 1];
     }
+    recorder.report_progress(&initial);
     recorder.metrics.push(initial);
     let (report, params) = train(plan, plan.initial.clone(), &mut recorder, trace)?;
     let metrics = recorder.metrics;
     let last = metrics.last().expect("the initial row is always there");
-    let expectations: Vec<ExpectationResult> = s.expect.iter().map(|e| e.check(&metrics)).collect();
+    let diverged = report.diverged.is_some();
+    let expectations: Vec<ExpectationResult> = s
+        .expect
+        .iter()
+        .map(|e| e.check(&metrics, &params, diverged))
+        .collect();
     let warnings = warnings::warnings(plan, &report, last);
     let summary = Summary {
         name: s.name.clone(),

@@ -19,6 +19,7 @@ mod learning;
 mod links;
 mod network;
 mod parse;
+pub mod path;
 mod problem;
 mod refs;
 #[cfg(test)]
@@ -31,7 +32,7 @@ use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
 pub use data_spec::{DataSource, DataSpec, SplitOptions};
-pub use evaluation::{EvaluationSpec, Expectation};
+pub use evaluation::{CheckSpec, EvaluationSpec, Expectation};
 pub use faults::{Fault, When};
 pub use learning::{Engine, Estimator, LearningSpec, OptimizerSpec, RuleSpec, SendPolicy, Step};
 pub use links::{Delay, LinkOverride, LinkSelector, LinkSpec, MissingInput};
@@ -73,6 +74,9 @@ pub struct Scenario {
     /// Conditions checked at the end of the run; a failed one makes `neuragent run` exit 1.
     #[serde(default)]
     pub expect: Vec<Expectation>,
+    /// How `neuragent check` judges the expectations over seeds. Default `(min_pass_rate: 1.0)`.
+    #[serde(default)]
+    pub check: CheckSpec,
 }
 
 /// Why a scenario could not be loaded.

@@ -2,6 +2,7 @@
 //! a window of gradient alignment; it reads the run's state and changes nothing.
 
 use super::metrics::MetricsRow;
+use super::RunProgress;
 use crate::alignment::Alignment;
 use crate::data::Split;
 use crate::evaluate::{Evaluator, Scores};
@@ -19,9 +20,24 @@ pub(crate) struct Recorder<'a> {
     /// Whether the task is a classification (accuracy) or a regression (R²).
     pub classification: bool,
     pub metrics: Vec<MetricsRow>,
+    /// Told of every row (progress bars).
+    pub progress: Option<&'a mut dyn FnMut(&RunProgress)>,
+    pub samples_total: usize,
 }
 
 impl Recorder<'_> {
+    /// Tells the progress hook, if any, of `row`.
+    pub fn report_progress(&mut self, row: &MetricsRow) {
+        if let Some(progress) = &mut self.progress {
+            progress(&RunProgress {
+                samples_seen: row.samples_seen,
+                samples_total: self.samples_total,
+                train_loss: row.train_loss,
+                test_loss: row.test_loss,
+            });
+        }
+    }
+
     /// The row of checkpoint `c`.
     pub fn row(&mut self, c: &Checkpoint<'_>) -> MetricsRow {
         let scores: Scores = self.evaluator.evaluate(c.params, self.test);
@@ -48,6 +64,7 @@ impl Recorder<'_> {
 impl Observer for Recorder<'_> {
     fn checkpoint(&mut self, c: &Checkpoint<'_>) {
         let row = self.row(c);
+        self.report_progress(&row);
         self.metrics.push(row);
     }
 

@@ -1,4 +1,5 @@
-//! The `evaluation` and `expect` fields: when the run is evaluated and what it must reach.
+//! The `evaluation`, `expect` and `check` fields: when the run is evaluated, what it must reach, and
+//! how often over seeds.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,45 @@ pub enum Expectation {
         /// Threshold.
         at_least: f64,
     },
+    /// The test loss falls to at most `1/factor` of the untrained network's at some checkpoint
+    /// within the first `within_samples` training samples. Its value is the best ratio reached
+    /// (untrained loss / loss).
+    LossDecrease {
+        /// How many times smaller the loss must get, > 1.
+        factor: f64,
+        /// Training samples it may take, ≥ 1.
+        within_samples: u64,
+    },
+    /// The mean over layers of the final gradient alignment (cosine with the backprop gradient) is
+    /// at least this; needs `evaluation: (gradient_alignment: true)`.
+    AlignmentWithBackprop {
+        /// Threshold, in [-1, 1].
+        at_least: f64,
+    },
+    /// No loss, score or final weight is ever NaN or infinite, and the run did not stop at a
+    /// divergence. Its value is the number of non-finite values seen.
+    NoDivergence,
+}
+
+/// How `neuragent check` judges a scenario over many seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Smallest fraction of seeds on which every expectation must hold, in [0, 1]. Default `1.0`.
+    #[serde(default = "default_min_pass_rate")]
+    pub min_pass_rate: f64,
+}
+
+impl Default for CheckSpec {
+    fn default() -> Self {
+        CheckSpec {
+            min_pass_rate: default_min_pass_rate(),
+        }
+    }
+}
+
+fn default_min_pass_rate() -> f64 {
+    1.0
 }
 
 impl Expectation {
@@ -56,6 +96,14 @@ impl Expectation {
             }
             Expectation::FinalTestLoss { at_most } => format!("FinalTestLoss(at_most: {at_most})"),
             Expectation::FinalTestR2 { at_least } => format!("FinalTestR2(at_least: {at_least})"),
+            Expectation::LossDecrease {
+                factor,
+                within_samples,
+            } => format!("LossDecrease(factor: {factor}, within_samples: {within_samples})"),
+            Expectation::AlignmentWithBackprop { at_least } => {
+                format!("AlignmentWithBackprop(at_least: {at_least})")
+            }
+            Expectation::NoDivergence => "NoDivergence".to_string(),
         }
     }
 }

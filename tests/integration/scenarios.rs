@@ -11,6 +11,8 @@ fn bundled() -> Vec<std::path::PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        // Sweep files are checked by `every_bundled_sweep_is_valid` (added with the sweep work).
+        .filter(|p| !p.to_string_lossy().ends_with(".sweep.ron"))
         .collect();
     files.sort();
     assert!(!files.is_empty());
@@ -71,6 +73,33 @@ fn core_scenarios_train_under_every_rule() {
         assert!(
             accuracy >= at_least,
             "{file} with {rule:?}: accuracy {accuracy}"
+        );
+    }
+}
+
+/// Every bundled sweep starts with a comment and is valid at every grid point (added with the sweep
+/// work).
+#[test]
+fn every_bundled_sweep_is_valid() {
+    let mut sweeps: Vec<_> = std::fs::read_dir(scenarios_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".sweep.ron"))
+        .collect();
+    sweeps.sort();
+    assert!(!sweeps.is_empty());
+    for path in sweeps {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.trim_start().starts_with("//"),
+            "{} must start with a comment saying what it demonstrates",
+            path.display()
+        );
+        let plan = neuragent::sweep::Plan::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            plan.points.len() > 1 && !plan.seeds.is_empty(),
+            "{}",
+            path.display()
         );
     }
 }

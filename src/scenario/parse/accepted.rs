@@ -62,7 +62,7 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
     let exact = match (container, field) {
         ("", "") => Some(
             "Scenario(name: .., data: .., network: .., learning: ..), with the optional fields seed, \
-             links, faults, evaluation and expect",
+             links, faults, evaluation, expect and check",
         ),
         ("Scenario", "name") => Some(
             "a name in double quotes, made of ASCII letters, digits, '-', '_' and '.', e.g. \"xor-1\"",
@@ -76,8 +76,11 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
         ),
         ("Scenario", "expect") => Some(
             "a list of expectations: [FinalTestAccuracy(at_least: x), FinalTestLoss(at_most: x), \
-             FinalTestR2(at_least: x)]",
+             FinalTestR2(at_least: x), LossDecrease(factor: f, within_samples: n), \
+             AlignmentWithBackprop(at_least: c), NoDivergence]",
         ),
+        ("Scenario", "check") => Some("(min_pass_rate: r) with r a fraction in [0, 1]"),
+        ("CheckSpec", "min_pass_rate") => Some("a fraction in [0, 1]"),
         ("DataSpec::Builtin", "name") => Some("one of \"digits\", \"iris\" or \"wine\""),
         ("DataSpec::Csv", "path") => {
             Some("a file path in double quotes, relative to the scenario file's folder")
@@ -133,6 +136,9 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
         ("Expectation::FinalTestAccuracy", "at_least") => Some("an accuracy in [0, 1]"),
         ("Expectation::FinalTestLoss", "at_most") => Some("a loss ≥ 0"),
         ("Expectation::FinalTestR2", "at_least") => Some("an R² ≤ 1"),
+        ("Expectation::LossDecrease", "factor") => Some("a factor > 1"),
+        ("Expectation::LossDecrease", "within_samples") => Some("a whole number of samples ≥ 1"),
+        ("Expectation::AlignmentWithBackprop", "at_least") => Some("a cosine in [-1, 1]"),
         (_, "standardize" | "lose_state" | "gradient_alignment") => Some(BOOL),
         _ => None,
     };

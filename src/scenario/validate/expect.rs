@@ -8,6 +8,22 @@ pub(super) fn check(out: &mut Problems, s: &Scenario) {
         out.push("evaluation.per_epoch", 0, "an integer ≥ 1");
     }
     check_expect(out, &s.expect);
+    let rate = s.check.min_pass_rate;
+    if !(0.0..=1.0).contains(&rate) {
+        out.push("check.min_pass_rate", F(rate), "a fraction in [0, 1]");
+    }
+    for (i, e) in s.expect.iter().enumerate() {
+        if matches!(e, Expectation::AlignmentWithBackprop { .. })
+            && !s.evaluation.gradient_alignment
+        {
+            out.push(
+                format!("expect[{i}]"),
+                e.name(),
+                "evaluation: (gradient_alignment: true) in the scenario, so that the alignment is \
+                 measured",
+            );
+        }
+    }
 }
 
 fn check_expect(out: &mut Problems, expect: &[Expectation]) {
@@ -40,6 +56,35 @@ fn check_expect(out: &mut Problems, expect: &[Expectation]) {
                     );
                 }
             }
+            Expectation::LossDecrease {
+                factor,
+                within_samples,
+            } => {
+                if !(factor.is_finite() && factor > 1.0) {
+                    out.push(
+                        format!("expect[{i}].factor"),
+                        F(factor),
+                        "a finite factor > 1 (how many times smaller the loss must get)",
+                    );
+                }
+                if within_samples < 1 {
+                    out.push(
+                        format!("expect[{i}].within_samples"),
+                        within_samples,
+                        "a number of training samples ≥ 1",
+                    );
+                }
+            }
+            Expectation::AlignmentWithBackprop { at_least } => {
+                if !(-1.0..=1.0).contains(&at_least) {
+                    out.push(
+                        format!("expect[{i}].at_least"),
+                        F(at_least),
+                        "a cosine in [-1, 1]",
+                    );
+                }
+            }
+            Expectation::NoDivergence => {}
         }
     }
 }
