@@ -21,8 +21,8 @@
 //!                 ┌─────────────────┴─────────────────┐
 //!                 ▼                                   ▼
 //!        engine::EventEngine                  dense::DenseTrainer
-//!   neurons exchange forward, loss and     the same rule on nalgebra
-//!   attention messages over delayed links  matrices: oracle and baseline
+//!   neurons exchange forward, loss and     the same rule on block matrices
+//!   attention messages over delayed links  (batches: faer GEMM): oracle, baseline
 //!                 │      (both implement trainer::Trainer,      │
 //!                 │       both follow rule::LearningRule)       │
 //!                 └─────────────────┬─────────────────┘
@@ -51,7 +51,10 @@
 //! * Nothing on the simulation path iterates a hash map, and there is no parallelism inside a run.
 //! * Observation (evaluation at checkpoints, message counts) reads state and draws nothing.
 //!
-//! Same scenario and seed therefore give byte-identical `metrics.csv`, on any machine.
+//! Same scenario and seed therefore give byte-identical `metrics.csv`, on any machine — except the
+//! dense trainer at batch sizes above 1: its matrix products (faer's GEMM) add up in an order that
+//! follows the CPU's vector width and caches, so the same machine gives the same bits and another may
+//! differ in the last ones. Evaluation and gradient alignment use portable products and never do.
 //!
 //! ## Example
 //!
