@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::alignment::Alignment;
+use crate::alignment::{Alignment, Credit};
 use crate::data::{self, DataError, Dataset, Split, Task};
 use crate::dense::DenseTrainer;
 use crate::engine::{EngineError, Estimation, EventEngine, EventSettings};
@@ -495,6 +495,12 @@ impl Observer for Recorder<'_> {
             a.add_sample(sample, params);
         }
     }
+
+    fn update_applied(&mut self, neuron: usize) {
+        if let Some(a) = &mut self.alignment {
+            a.update_applied(neuron);
+        }
+    }
 }
 
 /// Runs `scenario` to the end: evaluates the untrained network, trains, evaluates at every
@@ -525,6 +531,11 @@ pub fn run_traced(
                 s.network.output,
                 &setup.dataset.train,
                 &initial_params,
+                // The event engine does not report its updates yet.
+                match s.engine() {
+                    Engine::Dense => Credit::AtUpdates,
+                    Engine::Events => Credit::AtLoss,
+                },
             )
         }),
         train_len: setup.dataset.train.len().max(1) as f64,

@@ -320,3 +320,47 @@ fn the_plain_twin_steps_along_the_numerical_gradient() {
         );
     }
 }
+
+/// An observer that wants samples hears, after every batch, one `update_applied` per non-input
+/// neuron, after the `sample_loss` of each of the batch's samples.
+#[test]
+fn every_neuron_reports_one_update_per_batch() {
+    use neuragent::trainer::{Checkpoint, Observer};
+
+    #[derive(Default)]
+    struct Log {
+        events: Vec<(char, usize)>,
+    }
+    impl Observer for Log {
+        fn checkpoint(&mut self, _: &Checkpoint<'_>) {}
+        fn wants_samples(&self) -> bool {
+            true
+        }
+        fn sample_loss(&mut self, sample: usize, _: &Params) {
+            self.events.push(('s', sample));
+        }
+        fn update_applied(&mut self, neuron: usize) {
+            self.events.push(('u', neuron));
+        }
+    }
+    let setup = Setup::new(&scenario(
+        "Scenario(
+            name: \"updates\", seed: 2,
+            data: Blobs(samples: 25, classes: 3, features: 4, test_fraction: 0.2),
+            network: (hidden: [5, 3], activation: Tanh, output: Softmax),
+            learning: (rule: Backprop, optimizer: Sgd(lr: 0.05), batch_size: 6, epochs: 1),
+        )",
+    ))
+    .unwrap();
+    let mut log = Log::default();
+    setup.train(&mut log).unwrap();
+    let t = &setup.topology;
+    let neurons: Vec<usize> = (t.inputs().end..t.neurons()).collect();
+    let mut expected = Vec::new();
+    // 20 training samples in batches of 6, 6, 6 and 2.
+    for (start, len) in [(0, 6), (6, 6), (12, 6), (18, 2)] {
+        expected.extend((start..start + len).map(|p| ('s', setup.schedule.sample(p))));
+        expected.extend(neurons.iter().map(|&j| ('u', j)));
+    }
+    assert_eq!(log.events, expected);
+}
