@@ -277,20 +277,32 @@ impl<'a> DenseTrainer<'a> {
     fn step(&mut self, n: usize) {
         let inv = 1.0 / n as f64;
         let sgd = self.sgd;
-        let mut unused = 0.0;
         for (b, g) in self.gradient.iter().enumerate() {
             let Some(g) = g else { continue };
             let to = self.network.blocks()[b].1;
             let scales = &self.scales[to];
             let w = &mut self.network.weights[b];
             let rows = w.nrows();
-            for c in 0..w.ncols() {
-                for r in 0..rows {
-                    let v = match self.velocity.get_mut(b) {
-                        Some(v) => &mut v[(r, c)],
-                        None => &mut unused,
-                    };
-                    sgd.apply_one(&mut w[(r, c)], v, g[(r, c)], scales[r].weights * inv);
+            // Column by column (one input of every neuron of the layer), in memory order.
+            let columns = w
+                .as_mut_slice()
+                .chunks_mut(rows)
+                .zip(g.as_slice().chunks(rows));
+            match self.velocity.get_mut(b) {
+                Some(v) => {
+                    for ((w, g), v) in columns.zip(v.as_mut_slice().chunks_mut(rows)) {
+                        for r in 0..rows {
+                            sgd.apply_one(&mut w[r], &mut v[r], g[r], scales[r].weights * inv);
+                        }
+                    }
+                }
+                None => {
+                    let mut unused = 0.0;
+                    for (w, g) in columns {
+                        for r in 0..rows {
+                            sgd.apply_one(&mut w[r], &mut unused, g[r], scales[r].weights * inv);
+                        }
+                    }
                 }
             }
         }
