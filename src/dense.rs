@@ -11,7 +11,7 @@
 //!   the same bits on every machine) or faer's GEMM over a whole batch;
 //! * [`DenseTrainer`] — batches, the rule's scales and the steps; every buffer is sized for a
 //!   full batch up front, so training allocates nothing per sample or batch;
-//! * [`reference`] — [`reference::PlainTrainer`], the slow twin: one sample and one synapse at a
+//! * [`reference`](mod@reference) — [`reference::PlainTrainer`], the slow twin: one sample and one synapse at a
 //!   time, written to be obviously right, that the tests hold the fast trainer to.
 
 mod network;
