@@ -1,8 +1,15 @@
 //! Evaluation: test loss, accuracy and R² of a parameter set, read without touching the run.
+//!
+//! It runs the dense forward pass ([`Network::forward`]) over the split, [`CHUNK`] samples at a
+//! time, with portable products ([`crate::dense::Products::Portable`]): the same numbers on every machine, whichever engine trained.
 
 use crate::data::Split;
+use crate::dense::{Batch, Network};
 use crate::scenario::{Activation, OutputKind};
 use crate::topology::{Params, Topology};
+
+/// Samples run forward together.
+pub const CHUNK: usize = 64;
 
 /// Scores of a network on a split.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -19,87 +26,69 @@ pub struct Scores {
 /// Evaluates parameter sets on a split, reusing its buffers.
 #[derive(Debug)]
 pub struct Evaluator<'a> {
-    topology: &'a Topology,
-    activation: Activation,
+    network: Network<'a>,
+    batch: Batch,
     output: OutputKind,
-    values: Vec<f64>,
-    probabilities: Vec<f64>,
+    prediction: Vec<f64>,
+    target_sum: Vec<f64>,
+    target_sq: Vec<f64>,
 }
 
 impl<'a> Evaluator<'a> {
     /// An evaluator for networks of `topology`.
     pub fn new(topology: &'a Topology, activation: Activation, output: OutputKind) -> Self {
+        let network = Network::new(topology, activation);
+        let outputs = topology.outputs().len();
         Evaluator {
-            topology,
-            activation,
+            batch: Batch::new(&network, CHUNK),
+            network,
             output,
-            values: vec![0.0; topology.neurons()],
-            probabilities: vec![0.0; topology.outputs().len()],
+            prediction: vec![0.0; outputs],
+            target_sum: vec![0.0; outputs],
+            target_sq: vec![0.0; outputs],
         }
     }
 
-    /// Runs one sample forward; returns the output values.
-    fn forward(&mut self, params: &Params, features: &[f64]) -> &[f64] {
-        let t = self.topology;
-        self.values[t.inputs()].copy_from_slice(features);
-        for j in t.inputs().end..t.neurons() {
-            let mut z = params.biases[j];
-            for e in t.incoming(j) {
-                z += params.weights[e] * self.values[t.source(e)];
-            }
-            self.values[j] = if t.is_output(j) {
-                z
-            } else {
-                self.activation.apply(z)
-            };
-        }
-        &self.values[t.outputs()]
-    }
-
-    /// Scores `params` on every sample of `split`.
+    /// Scores `params` on every sample of `split`: `O(synapses + samples · Σ block sizes)`.
     pub fn evaluate(&mut self, params: &Params, split: &Split) -> Scores {
-        let outputs = self.topology.outputs().len();
+        let last = self.network.layers() - 1;
+        self.network.import(params);
         let mut loss = 0.0;
         let mut correct = 0usize;
-        let mut target_sum = vec![0.0; outputs];
-        let mut target_sq = vec![0.0; outputs];
         let mut residual = 0.0;
-        let output = self.output;
-        for s in 0..split.len() {
-            let target = split.targets(s);
-            let label = split.label(s);
-            let mut probabilities = std::mem::take(&mut self.probabilities);
-            let values = self.forward(params, split.features(s));
-            loss += output.loss(values, target);
-            let best = values
-                .iter()
-                .enumerate()
-                .fold(0, |best, (k, &v)| if v > values[best] { k } else { best });
-            if label == Some(best) {
-                correct += 1;
+        self.target_sum.fill(0.0);
+        self.target_sq.fill(0.0);
+        for start in (0..split.len()).step_by(CHUNK) {
+            let n = CHUNK.min(split.len() - start);
+            for s in 0..n {
+                self.batch.load(s, split.features(start + s));
             }
-            match output {
-                OutputKind::Softmax => {
-                    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let mut sum = 0.0;
-                    for (p, &v) in probabilities.iter_mut().zip(values) {
-                        *p = crate::math::exp(v - max);
-                        sum += *p;
-                    }
-                    probabilities.iter_mut().for_each(|p| *p /= sum);
+            self.network.forward(&mut self.batch, n);
+            for s in 0..n {
+                let i = start + s;
+                let (target, values) = (split.targets(i), self.batch.values(last, s));
+                loss += self.output.predict(values, target, &mut self.prediction);
+                let best =
+                    values
+                        .iter()
+                        .enumerate()
+                        .fold(0, |best, (k, &v)| if v > values[best] { k } else { best });
+                if split.label(i) == Some(best) {
+                    correct += 1;
                 }
-                OutputKind::Linear => probabilities.copy_from_slice(values),
+                for (k, (&p, &y)) in self.prediction.iter().zip(target).enumerate() {
+                    residual += (p - y).powi(2);
+                    self.target_sum[k] += y;
+                    self.target_sq[k] += y * y;
+                }
             }
-            for k in 0..outputs {
-                residual += (probabilities[k] - target[k]).powi(2);
-                target_sum[k] += target[k];
-                target_sq[k] += target[k] * target[k];
-            }
-            self.probabilities = probabilities;
         }
         let n = split.len().max(1) as f64;
-        let total: f64 = (0..outputs)
-            .map(|k| target_sq[k] - target_sum[k] * target_sum[k] / n)
+        let total: f64 = self
+            .target_sum
+            .iter()
+            .zip(&self.target_sq)
+            .map(|(&sum, &sq)| sq - sum * sum / n)
             .sum();
         Scores {
             loss: loss / n,

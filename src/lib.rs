@@ -17,9 +17,9 @@
 //!            ┌──────────────────────┼───────────────────────────┐
 //!            ▼                      ▼                           ▼
 //!    engine::EventEngine   reference::ReferenceEngine    dense::DenseTrainer
-//!    one event per neuron  one queue entry per message,  the same rule on nalgebra
-//!    and wave, fates drawn no fast paths: the oracle     matrices: the oracle of every
-//!    at admission          of the engine under faults    rule, and the speed baseline
+//!    one event per neuron  one queue entry per message,  the same rule on block matrices
+//!    and wave, fates drawn no fast paths: the oracle     (batches: faer GEMM): the oracle of
+//!    at admission          of the engine under faults    every rule, and the speed baseline
 //!            └──────────────────────┼───────────────────────────┘
 //!                                   ▼ checkpoints (trainer::Observer, read-only)
 //!                 run: evaluate, alignment ──► RunResult ──► output: resolved.ron, metrics.csv,
@@ -63,8 +63,11 @@
 //!   Observation (evaluation at checkpoints, message counts, alignment) reads state and draws nothing.
 //! * Transcendental functions come from the pure-Rust `libm` ([`math`]), never from the platform.
 //!
-//! Same scenario and seed therefore give byte-identical `metrics.csv` on any machine; a test pins the
-//! SHA-256 of two bundled scenarios' metrics.
+//! Same scenario and seed therefore give byte-identical `metrics.csv` on any machine — except the
+//! dense trainer at batch sizes above 1: its matrix products (faer's GEMM) add up in an order that
+//! follows the CPU's vector width and caches, so the same machine gives the same bits and another may
+//! differ in the last ones. Evaluation and gradient alignment use portable products and never do. A
+//! test pins the SHA-256 of two bundled scenarios' metrics.
 //!
 //! ## Example
 //!

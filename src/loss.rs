@@ -1,38 +1,48 @@
-//! The loss agent's arithmetic: task loss and the output neurons' demands.
+//! The loss agent's arithmetic: task loss, predictions and the output neurons' demands.
 //!
 //! Output neurons are linear (`x = z`). The loss agent receives their values and the sample's target
-//! and answers each output neuron `j` with its demand `d_j = −∂L/∂z_j`.
+//! and answers each output neuron `j` with its demand `d_j = −∂L/∂z_j`. There is one softmax
+//! ([`softmax`]); training, evaluation and gradient alignment all go through
+//! [`OutputKind::predict`], so they agree to the bit.
 
 use crate::scenario::OutputKind;
 
+/// Writes `softmax(z)` into `p` and returns `log Σ_k exp(z_k)`, both computed from `z − max z` so
+/// that nothing overflows. `O(len)`, one `exp` per output and one `ln`.
+pub fn softmax(z: &[f64], p: &mut [f64]) -> f64 {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for (p, &z) in p.iter_mut().zip(z) {
+        *p = crate::math::exp(z - max);
+        sum += *p;
+    }
+    for p in p.iter_mut() {
+        *p /= sum;
+    }
+    crate::math::ln(sum) + max
+}
+
 impl OutputKind {
-    /// Writes the demands `−∂L/∂z` of `outputs` against `target` into `demands` and returns the loss.
+    /// Writes the network's prediction for `outputs` into `prediction` (softmax probabilities for
+    /// `Softmax`, the outputs themselves for `Linear`) and returns the loss against `target`.
     ///
-    /// Softmax + cross-entropy: `L = −Σ y log p`, `d = y − p`. Linear: `L = ½‖x − y‖²`, `d = y − x`.
-    pub fn loss_and_demands(self, outputs: &[f64], target: &[f64], demands: &mut [f64]) -> f64 {
+    /// Softmax + cross-entropy: `L = −Σ y log p`. Linear: `L = ½‖x − y‖²`.
+    pub fn predict(self, outputs: &[f64], target: &[f64], prediction: &mut [f64]) -> f64 {
         match self {
             OutputKind::Softmax => {
-                let max = outputs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let mut sum = 0.0;
-                for (d, &z) in demands.iter_mut().zip(outputs) {
-                    *d = crate::math::exp(z - max);
-                    sum += *d;
-                }
-                let log_sum = crate::math::ln(sum) + max;
+                let log_sum = softmax(outputs, prediction);
                 let mut loss = 0.0;
-                for ((d, &z), &y) in demands.iter_mut().zip(outputs).zip(target) {
-                    let p = *d / sum;
+                for (&z, &y) in outputs.iter().zip(target) {
                     if y != 0.0 {
                         loss -= y * (z - log_sum);
                     }
-                    *d = y - p;
                 }
                 loss
             }
             OutputKind::Linear => {
+                prediction.copy_from_slice(outputs);
                 let mut loss = 0.0;
-                for ((d, &x), &y) in demands.iter_mut().zip(outputs).zip(target) {
-                    *d = y - x;
+                for (&x, &y) in outputs.iter().zip(target) {
                     loss += 0.5 * (x - y) * (x - y);
                 }
                 loss
@@ -40,30 +50,14 @@ impl OutputKind {
         }
     }
 
-    /// The loss alone, without demands (evaluation).
-    pub fn loss(self, outputs: &[f64], target: &[f64]) -> f64 {
-        match self {
-            OutputKind::Softmax => {
-                let max = outputs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let log_sum = crate::math::ln(
-                    outputs
-                        .iter()
-                        .map(|&z| crate::math::exp(z - max))
-                        .sum::<f64>(),
-                ) + max;
-                outputs
-                    .iter()
-                    .zip(target)
-                    .filter(|(_, &y)| y != 0.0)
-                    .map(|(&z, &y)| -y * (z - log_sum))
-                    .sum()
-            }
-            OutputKind::Linear => outputs
-                .iter()
-                .zip(target)
-                .map(|(&x, &y)| 0.5 * (x - y) * (x - y))
-                .sum(),
+    /// Writes the demands `−∂L/∂z` of `outputs` against `target` into `demands` and returns the loss:
+    /// `d = y − p` for softmax + cross-entropy, `d = y − x` for a linear output.
+    pub fn loss_and_demands(self, outputs: &[f64], target: &[f64], demands: &mut [f64]) -> f64 {
+        let loss = self.predict(outputs, target, demands);
+        for (d, &y) in demands.iter_mut().zip(target) {
+            *d = y - *d;
         }
+        loss
     }
 }
 
@@ -71,23 +65,38 @@ impl OutputKind {
 mod tests {
     use super::*;
 
+    /// The loss alone, through a scratch buffer.
+    fn loss(kind: OutputKind, z: &[f64], y: &[f64]) -> f64 {
+        kind.predict(z, y, &mut vec![0.0; z.len()])
+    }
+
     #[test]
     fn demands_are_minus_the_loss_gradient() {
         let z = [0.3, -1.2, 2.0];
         let y = [0.0, 0.0, 1.0];
         for kind in [OutputKind::Softmax, OutputKind::Linear] {
             let mut d = [0.0; 3];
-            let loss = kind.loss_and_demands(&z, &y, &mut d);
-            assert!((loss - kind.loss(&z, &y)).abs() < 1e-12);
+            let l = kind.loss_and_demands(&z, &y, &mut d);
+            assert_eq!(l, loss(kind, &z, &y));
             for k in 0..3 {
                 let h = 1e-6;
                 let mut zp = z;
                 zp[k] += h;
                 let mut zm = z;
                 zm[k] -= h;
-                let grad = (kind.loss(&zp, &y) - kind.loss(&zm, &y)) / (2.0 * h);
+                let grad = (loss(kind, &zp, &y) - loss(kind, &zm, &y)) / (2.0 * h);
                 assert!((d[k] + grad).abs() < 1e-6, "{kind:?} output {k}");
             }
         }
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_survives_large_inputs() {
+        let z = [1000.0, 999.0, -1000.0];
+        let mut p = [0.0; 3];
+        let log_sum = softmax(&z, &mut p);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(p[0] > p[1] && p[2] == 0.0);
+        assert!((log_sum - (1000.0 + (1.0 + (-1.0f64).exp()).ln())).abs() < 1e-12);
     }
 }

@@ -13,7 +13,7 @@ mod warnings;
 
 use std::time::Instant;
 
-use crate::alignment::Alignment;
+use crate::alignment::{Alignment, Credit};
 use crate::data::Task;
 use crate::dense::DenseTrainer;
 use crate::engine::{EventEngine, TraceLevel};
@@ -192,6 +192,8 @@ pub fn run_plan<'p>(
                 l.output,
                 &plan.dataset.train,
                 &plan.initial,
+                // Every engine reports which samples each update consumed.
+                Credit::AtUpdates,
             )
         }),
         train_len: plan.dataset.train.len().max(1) as f64,

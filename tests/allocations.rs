@@ -158,14 +158,16 @@ const RANDOM_FAULTS: &str = r#"Scenario(
     ],
 )"#;
 
-fn dense(batch_size: usize) -> String {
+/// The dense trainer with `rule`, `momentum` and `network` settings at `batch_size`.
+fn dense(rule: &str, momentum: f64, network: &str, batch_size: usize) -> String {
     format!(
         r#"Scenario(
     name: "alloc-dense",
     seed: 7,
     data: Builtin(name: "digits"),
-    network: (hidden: [32], activation: Tanh, output: Softmax),
-    learning: (rule: Backprop, engine: Dense, optimizer: Sgd(lr: 0.02), batch_size: {batch_size}, epochs: 1),
+    network: (hidden: [32, 16], activation: Tanh, output: Softmax{network}),
+    learning: (rule: {rule}, engine: Dense, optimizer: Sgd(lr: 0.02, momentum: {momentum}),
+               batch_size: {batch_size}, epochs: 1),
 )"#
     )
 }
@@ -199,13 +201,29 @@ fn random_faults_take_memory_bounded_by_what_is_down() {
     assert_eq!(long, short, "allocations grow with the number of samples");
 }
 
-/// The dense reference sizes every buffer for a full batch up front: nothing per sample or batch.
+/// The dense reference sizes every buffer for a full batch up front, and faer's GEMM keeps its
+/// scratch space: nothing per sample or batch, for every rule, with momentum, missing synapses and
+/// skip connections, one sample at a time or in batches.
 #[test]
 fn dense_reference_allocates_nothing_per_sample() {
-    for batch_size in [1, 32] {
-        let setup = Setup::new(&scenario(&dense(batch_size))).expect("setup");
-        let name = format!("dense backprop, batch_size {batch_size}");
-        let (short, long) = measure(&name, &setup, dense_allocations);
-        assert_eq!(long, short, "allocations grow with the number of samples");
+    let sparse = ", connectivity: Sparse(density: 0.5), skip: true";
+    for (rule, momentum, network) in [
+        ("Backprop", 0.0, ""),
+        ("Backprop", 0.5, sparse),
+        ("GreedyAttention", 0.0, ""),
+        ("GreedyAttention", 0.5, sparse),
+        ("FeedbackAlignment", 0.0, sparse),
+    ] {
+        for batch_size in [1, 32] {
+            let text = dense(rule, momentum, network, batch_size);
+            let setup = Setup::new(&scenario(&text)).expect("setup");
+            let name =
+                format!("dense {rule}, momentum {momentum}{network}, batch_size {batch_size}");
+            let (short, long) = measure(&name, &setup, dense_allocations);
+            assert_eq!(
+                long, short,
+                "{name}: allocations grow with the number of samples"
+            );
+        }
     }
 }

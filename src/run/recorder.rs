@@ -77,4 +77,10 @@ impl Observer for Recorder<'_> {
             a.add_sample(sample, params);
         }
     }
+
+    fn update_applied(&mut self, neuron: usize) {
+        if let Some(a) = &mut self.alignment {
+            a.update_applied(neuron);
+        }
+    }
 }

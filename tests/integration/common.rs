@@ -13,3 +13,12 @@ pub fn scenario(text: &str) -> Scenario {
 pub fn scenarios_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }
+
+/// The number of cases a property test runs: `PROPTEST_CASES` when set, else `default`.
+/// (`ProptestConfig::with_cases` alone would ignore the variable.)
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

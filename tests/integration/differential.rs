@@ -303,7 +303,7 @@ mod generated {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(crate::common::cases(64)))]
 
         /// Every link model, fault, pipelining depth, batch size, momentum and rule: the fast engine
         /// and the reference give the same counts, fates, staleness, crashed time and weights at every

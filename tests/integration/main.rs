@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod dense;
 mod determinism;
 mod differential;
 mod equivalence;
