@@ -8,7 +8,7 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use neuragent::dense::{DenseTrainer, Products};
-use neuragent::run::Setup;
+use neuragent::plan::Plan as Setup;
 use neuragent::scenario::{Engine, RuleSpec};
 use neuragent::trainer::{Trainer, Unobserved};
 
@@ -20,9 +20,9 @@ fn epoch(setup: &Setup, products: Products) {
         rule.as_ref(),
         s.network.activation,
         s.network.output,
-        setup.sgd(),
+        setup.learning.sgd,
         s.learning.batch_size,
-        &setup.params,
+        &setup.initial,
         &setup.feedback,
         products,
     );

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use neuragent::dense::DenseTrainer;
 use neuragent::rng::Purpose;
-use neuragent::run::Setup;
+use neuragent::plan::Plan as Setup;
 use neuragent::scenario::Scenario;
 use neuragent::trainer::{Checkpoint, Schedule, Trainer};
 
@@ -63,9 +63,9 @@ fn main() {
         built.as_ref(),
         s.network.activation,
         s.network.output,
-        setup.sgd(),
+        setup.learning.sgd,
         s.learning.batch_size,
-        &setup.params,
+        &setup.initial,
         &setup.feedback,
     );
     // One epoch at a time (each a fresh shuffle from the order stream), so each is timed on its own.
