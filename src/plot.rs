@@ -1,5 +1,6 @@
 //! Figures, each written as SVG and PNG that render the same on any machine: the learning curves of
-//! a run, learning curves of several scenarios over seeds, stability maps and edges.
+//! a run, each task's accuracy over a run of tasks, learning curves of several scenarios over seeds,
+//! stability maps and edges.
 //!
 //! Every figure is a [`Draw`] value rendered by [`render`]; text is laid out and drawn with a font
 //! compiled into the binary (a subset of DejaVu Sans), which the SVG also embeds.
@@ -8,6 +9,7 @@ mod curves;
 mod edges;
 mod figure;
 mod heatmap;
+mod tasks;
 
 use plotters::prelude::{RGBColor, SeriesLabelPosition};
 
@@ -15,6 +17,7 @@ pub use curves::{Curves, Panel, Series, YAxis};
 pub use edges::{EdgeRow, Edges};
 pub use figure::{render, render_png, render_svg, Draw, Figure};
 pub use heatmap::{viridis, Cell, HeatPanel, Heatmap};
+pub use tasks::TaskCurves;
 
 use crate::run::MetricsRow;
 

@@ -23,7 +23,10 @@
 //! * **Estimates.** An estimate is updated by every attention message delivered over its synapse;
 //!   a suppressed message is a delivery that carries the estimate at its arrival tick.
 //! * **Learning.** As in [`crate::engine`]: batches local to each neuron, the greedy rule holding a
-//!   batch until it knows its norm, and a layer board when its scale depends on the layer.
+//!   batch until it knows its norm, and a layer board when its scale depends on the layer. An
+//!   update takes the rate of the latest of its samples, and a neuron's first update of a later
+//!   task starts from a fresh optimizer when the run asks for it ([`crate::trainer::Course`]). In
+//!   `Task` mode the loss agent answers the outputs of the sample's head, and the others with 0.
 
 mod faults;
 mod learn;
@@ -38,7 +41,8 @@ use crate::rng::{MessageDraws, Purpose};
 use crate::scenario::{Estimator, MissingInput};
 use crate::topology::{Params, Topology};
 use crate::trainer::{
-    Checkpoint, Divergence, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
+    Checkpoint, Course, Divergence, MessageStats, Observer, Schedule, Staleness, TrainReport,
+    Trainer,
 };
 
 /// What a queue entry is.
@@ -147,6 +151,10 @@ pub struct ReferenceEngine<'p> {
     bias_gradient: Vec<f64>,
     /// Per neuron: positions learned from in the batch in progress.
     batch: Vec<Vec<usize>>,
+    /// The schedule's tasks and rates (set when training starts).
+    course: Course,
+    /// Per neuron: the task of its last update.
+    task: Vec<u32>,
     updates: Vec<u64>,
     reinits: Vec<u64>,
     samples: BTreeMap<usize, Sample>,
@@ -207,6 +215,8 @@ impl<'p> ReferenceEngine<'p> {
             gradient: vec![0.0; m],
             bias_gradient: vec![0.0; n],
             batch: vec![Vec::new(); n],
+            course: Course::default(),
+            task: vec![0; n],
             updates: vec![0; n],
             reinits: vec![0; n],
             samples: BTreeMap::new(),
@@ -618,12 +628,13 @@ impl<'p> ReferenceEngine<'p> {
             self.last_output[o] = *value;
         }
         let mut demands = vec![0.0; outputs];
-        let target = data.targets(schedule.sample(position));
-        let loss = self
-            .plan
-            .learning
-            .output
-            .loss_and_demands(&values, target, &mut demands);
+        let sample = schedule.sample(position);
+        let loss = self.plan.learning.output.loss_and_demands_in(
+            data.head(sample),
+            &values,
+            data.targets(sample),
+            &mut demands,
+        );
         self.window_loss += loss;
         self.window_count += 1;
         if !loss.is_finite() && self.diverged.is_none() {
@@ -656,6 +667,7 @@ impl Trainer for ReferenceEngine<'_> {
         let checkpoints = schedule.checkpoints();
         let mut next = 0;
         self.observing = observer.wants_samples();
+        self.course = schedule.course().clone();
         for (index, &(tick, _)) in self.plan.faults.by_tick().iter().enumerate() {
             self.queue.push(Key::fault(tick, index), Item::Fault(index));
         }

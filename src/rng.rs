@@ -44,6 +44,11 @@ pub enum Purpose {
     Faults = 10,
     /// Weights of neurons that lose their state when they recover.
     Reinit = 11,
+    /// The order of classes cut into tasks by `RandomClasses` (the seed-dependent pairing of
+    /// classes).
+    TaskClasses = 12,
+    /// The feature permutations of `Permuted` tasks.
+    TaskPermutations = 13,
 }
 
 /// Hands out the generator of each purpose for one seed.
