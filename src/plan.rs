@@ -143,7 +143,7 @@ impl Plan {
         // Tasks one after another (one task, the whole training split, without `Tasks` data).
         let tasks = match &dataset.tasks {
             Some(tasks) => tasks.train.clone(),
-            None => vec![0..dataset.train.len()],
+            None => std::iter::once(0..dataset.train.len()).collect(),
         };
         let schedule = Schedule::with_tasks(
             &tasks,

@@ -104,7 +104,7 @@ impl Schedule {
         rng: &mut Rng,
     ) -> Schedule {
         Schedule::with_tasks(
-            &[0..train_len],
+            std::slice::from_ref(&(0..train_len)),
             epochs,
             batch_size,
             per_epoch,
@@ -559,5 +559,85 @@ mod tests {
         let lens: Vec<usize> = (10..13).map(|p| s.batch_len(p)).collect();
         assert_eq!(lens, vec![3, 3, 3]);
         assert_eq!(s.checkpoints(), &[10, 13]);
+    }
+
+    #[test]
+    fn tasks_follow_one_another_with_their_rates() {
+        let mut rng = Streams::new(5).stream(Purpose::Order);
+        let halfway = RateSchedule::Halfway { factor: 0.1 };
+        // Task 0: samples 0..4, task 1: samples 4..7; 3 epochs each.
+        let s = Schedule::with_tasks(&[0..4, 4..7], 3, 2, 1, halfway, true, &mut rng);
+        assert_eq!(s.len(), 21);
+        assert_eq!(s.task_ends(), &[12, 21]);
+        assert!((0..12).all(|p| s.sample(p) < 4 && s.task(p) == 0));
+        assert!((12..21).all(|p| (4..7).contains(&s.sample(p)) && s.task(p) == 1));
+        // Batches never span an epoch (nor so a task).
+        let lens: Vec<usize> = (12..21).map(|p| s.batch_len(p)).collect();
+        assert_eq!(lens, [2, 2, 1, 2, 2, 1, 2, 2, 1]);
+        // Every epoch end is a checkpoint, so every task end is.
+        assert_eq!(s.checkpoints(), &[4, 8, 12, 15, 18, 21]);
+        // Halfway through each task: 2q ≥ L.
+        let rates: Vec<f64> = (0..21).map(|p| s.rate(p)).collect();
+        assert_eq!(
+            &rates[..12],
+            &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+        );
+        assert_eq!(&rates[12..], &[1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1]);
+        assert_eq!(s.epochs_at(12), 3.0);
+        assert_eq!(s.epochs_at(13), 3.0 + 1.0 / 3.0);
+        assert!(s.course().fresh_optimizer());
+        let sgd = Sgd {
+            lr: 0.5,
+            momentum: 0.9,
+        };
+        assert_eq!(s.course().sgd_at(sgd, 7).lr, 0.05);
+        // Step decay counts the epochs of each task.
+        let mut rng = Streams::new(5).stream(Purpose::Order);
+        let step = RateSchedule::StepDecay {
+            every: 2,
+            factor: 0.5,
+        };
+        let s = Schedule::with_tasks(&[0..4, 4..7], 3, 2, 1, step, false, &mut rng);
+        let rates: Vec<f64> = [0, 4, 8, 11, 12, 15, 18, 20].map(|p| s.rate(p)).to_vec();
+        assert_eq!(rates, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.5, 0.5]);
+        assert!(!s.course().fresh_optimizer());
+    }
+
+    #[test]
+    fn one_task_is_the_plain_schedule_and_neurons_restart_once_per_task() {
+        let plain = Schedule::new(10, 3, 4, 2, &mut Streams::new(3).stream(Purpose::Order));
+        let one = Schedule::with_tasks(
+            std::slice::from_ref(&(0..10)),
+            3,
+            4,
+            2,
+            RateSchedule::Constant,
+            true,
+            &mut Streams::new(3).stream(Purpose::Order),
+        );
+        assert_eq!(
+            (0..30).map(|p| plain.sample(p)).collect::<Vec<_>>(),
+            (0..30).map(|p| one.sample(p)).collect::<Vec<_>>()
+        );
+        assert_eq!(plain.checkpoints(), one.checkpoints());
+        // One task: nothing to start afresh.
+        assert!(!one.course().fresh_optimizer());
+        let mut rng = Streams::new(3).stream(Purpose::Order);
+        let two = Schedule::with_tasks(
+            &[0..2, 2..4],
+            1,
+            1,
+            1,
+            RateSchedule::Constant,
+            true,
+            &mut rng,
+        );
+        let mut previous = 0;
+        let fresh: Vec<bool> = [0, 1, 2, 3, 1]
+            .map(|p| two.course().starts_afresh(&mut previous, p))
+            .to_vec();
+        // Only the first update of task 1; a straggler of task 0 afterwards changes nothing.
+        assert_eq!(fresh, [false, false, true, false, false]);
+        assert_eq!(previous, 1);
     }
 }

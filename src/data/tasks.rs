@@ -355,3 +355,185 @@ fn or_list(items: &[String]) -> String {
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::load;
+    use crate::scenario::{DataSource, DataSpec, SplitOptions};
+
+    fn digits() -> DataSpec {
+        DataSpec {
+            source: DataSource::Builtin {
+                name: "digits".into(),
+            },
+            split: SplitOptions::default(),
+        }
+    }
+
+    fn tasks(split: TaskSplit, mode: TaskMode, seed: u64) -> Result<Dataset, DataError> {
+        let base = digits();
+        let spec = DataSpec {
+            split: base.split,
+            source: DataSource::Tasks {
+                base: Box::new(base),
+                split,
+                mode,
+            },
+        };
+        load(&spec, &Streams::new(seed))
+    }
+
+    /// The base class of every sample of `split`, read back from the base dataset by features.
+    fn base_classes(base: &Split, split: &Split) -> Vec<usize> {
+        (0..split.len())
+            .map(|i| {
+                let k = (0..base.len())
+                    .find(|&k| base.features(k) == split.features(i))
+                    .expect("a base sample");
+                base.label(k).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn classes_become_tasks_with_the_outputs_of_each_mode() {
+        let base = load(&digits(), &Streams::new(3)).unwrap();
+        let split = TaskSplit::Classes(vec![vec![3, 7], vec![0, 5, 9]]);
+        for mode in [TaskMode::Domain, TaskMode::Class, TaskMode::Task] {
+            let d = tasks(split.clone(), mode, 3).unwrap();
+            let ts = d.tasks.as_ref().unwrap();
+            assert_eq!(d.name, "split-digits");
+            assert_eq!(d.n_outputs(), if mode == TaskMode::Domain { 3 } else { 5 });
+            assert_eq!(ts.classes, vec![vec![3, 7], vec![0, 5, 9]]);
+            for (s, b, ranges) in [
+                (&d.train, &base.train, &ts.train),
+                (&d.test, &base.test, &ts.test),
+            ] {
+                let classes = base_classes(b, s);
+                for (t, range) in ranges.iter().enumerate() {
+                    let task = &ts.classes[t];
+                    let wanted = (0..b.len())
+                        .filter(|&k| task.contains(&b.label(k).unwrap()))
+                        .count();
+                    assert_eq!(range.len(), wanted, "{mode:?} task {t}");
+                    for i in range.clone() {
+                        assert_eq!(s.task(i), t);
+                        let p = task.iter().position(|&c| c == classes[i]).unwrap();
+                        let offset = if t == 0 { 0 } else { 2 };
+                        let label = match mode {
+                            TaskMode::Domain => p,
+                            _ => offset + p,
+                        };
+                        assert_eq!(s.label(i), Some(label));
+                        assert_eq!(s.targets(i)[label], 1.0);
+                        let head = match mode {
+                            TaskMode::Task => offset..offset + task.len(),
+                            _ => 0..d.n_outputs(),
+                        };
+                        assert_eq!(s.head(i), head);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_classes_pair_every_class_by_the_seed() {
+        let split = TaskSplit::RandomClasses { per_task: 2 };
+        let classes = |seed| {
+            tasks(split.clone(), TaskMode::Domain, seed)
+                .unwrap()
+                .tasks
+                .unwrap()
+                .classes
+        };
+        let a = classes(1);
+        assert_eq!(a, classes(1));
+        assert_eq!(a.len(), 5);
+        let mut all: Vec<usize> = a.iter().flatten().copied().collect();
+        all.sort();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+        assert_ne!(a, classes(2));
+        // The pairing has its own stream: the split of the base is the same as without tasks.
+        let d = tasks(split.clone(), TaskMode::Domain, 1).unwrap();
+        let base = load(&digits(), &Streams::new(1)).unwrap();
+        assert_eq!(d.train.len(), base.train.len());
+        let err = tasks(
+            TaskSplit::RandomClasses { per_task: 3 },
+            TaskMode::Domain,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(
+                "data.split.per_task = 3: expected a number of classes per task that divides the \
+                 10 classes of digits: 2, 5 or 10"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn permuted_tasks_shuffle_features_the_same_way_within_a_task() {
+        let base = load(&digits(), &Streams::new(4)).unwrap();
+        let d = tasks(TaskSplit::Permuted { count: 3 }, TaskMode::Class, 4).unwrap();
+        let ts = d.tasks.as_ref().unwrap();
+        assert_eq!(d.name, "permuted-digits");
+        assert_eq!(d.train.len(), 3 * base.train.len());
+        assert_eq!(d.n_outputs(), 30);
+        let n = base.train.len();
+        let mut permutations = Vec::new();
+        for t in 0..3 {
+            assert_eq!(ts.train[t], t * n..(t + 1) * n);
+            // Where each feature of task t comes from, read off a sample with distinct values.
+            let k = (0..n)
+                .find(|&k| {
+                    let mut x = base.train.features(k).to_vec();
+                    x.sort_by(f64::total_cmp);
+                    x.windows(2).all(|w| w[0] != w[1])
+                })
+                .unwrap_or(0);
+            let x = base.train.features(k);
+            let y = d.train.features(t * n + k);
+            let p: Vec<Option<usize>> = y.iter().map(|v| x.iter().position(|u| u == v)).collect();
+            for i in 0..n {
+                let (x, y) = (base.train.features(i), d.train.features(t * n + i));
+                for (j, from) in p.iter().enumerate() {
+                    if let Some(from) = from {
+                        assert_eq!(y[j], x[*from]);
+                    }
+                }
+                assert_eq!(
+                    d.train.label(t * n + i),
+                    Some(10 * t + base.train.label(i).unwrap())
+                );
+            }
+            permutations.push(p);
+        }
+        assert_ne!(permutations[0], permutations[1]);
+        // Domain mode keeps the classes.
+        let d = tasks(TaskSplit::Permuted { count: 2 }, TaskMode::Domain, 4).unwrap();
+        assert_eq!(d.n_outputs(), 10);
+        assert_eq!(d.train.label(n), base.train.label(0));
+    }
+
+    #[test]
+    fn a_class_the_data_lacks_is_named_with_what_it_has() {
+        let err = tasks(
+            TaskSplit::Classes(vec![vec![0, 1], vec![2, 12]]),
+            TaskMode::Domain,
+            1,
+        )
+        .unwrap_err();
+        let DataError::Tasks { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].to_string(),
+            "data.split[1][1] = 12: expected a class of digits: 0 … 9 (it has 10 classes)"
+        );
+    }
+}

@@ -14,4 +14,5 @@ mod observation;
 mod outputs;
 mod scenarios;
 mod sweep;
+mod tasks;
 mod validate;
