@@ -6,6 +6,7 @@
 //! [`expect`], the warnings in `warnings`.
 
 pub mod expect;
+pub mod inputs;
 pub mod metrics;
 mod recorder;
 pub mod summary;
@@ -234,6 +235,7 @@ pub fn run_plan<'p>(
         rule: ron::to_string(&s.learning.rule).expect("a rule always serializes"),
         engine: ron::to_string(&plan.engine).expect("an engine always serializes"),
         settings: serde_json::to_value(s).expect("a scenario always serializes"),
+        inputs: inputs::inputs(s),
         dataset: plan.dataset.name.clone(),
         neurons: t.neurons(),
         synapses: t.synapses(),
