@@ -213,6 +213,9 @@ pub fn run_plan<'p>(
         messages: &no_messages,
         staleness: Staleness::default(),
         neurons_down: 0,
+        crashed_neuron_ticks: 0,
+        synapses_cut: 0,
+        cut_synapse_ticks: 0,
     });
     if s.evaluation.gradient_alignment {
         initial.alignment = vec![None; layers - 1];

@@ -118,9 +118,19 @@ fn a_run_writes_its_folder_and_a_failed_expectation_exits_1() {
     let out = neuragent(&["run", "s.ron"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let run = dir.path().join("runs/ok-seed1");
-    for file in ["resolved.ron", "metrics.csv", "summary.json", "curves.svg"] {
+    for file in [
+        "resolved.ron",
+        "metrics.csv",
+        "summary.json",
+        "curves.svg",
+        "curves.png",
+        "dynamics.svg",
+        "dynamics.png",
+    ] {
         assert!(run.join(file).is_file(), "{file} missing");
     }
+    let dynamics = std::fs::read_to_string(run.join("dynamics.svg")).unwrap();
+    assert!(dynamics.contains("messages per training sample") && dynamics.contains("staleness"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
     for key in [
