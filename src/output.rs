@@ -66,7 +66,8 @@ pub fn trace_staging_path(dir: &Path) -> PathBuf {
 }
 
 /// The files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`, `curves.png`,
-/// and for tasks those of `render_tasks`), as bytes.
+/// `dynamics.svg`, `dynamics.png` when the run measured any of them, and for tasks those of
+/// `render_tasks`), as bytes.
 pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -112,6 +113,14 @@ pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, Output
         ("curves.svg", svg.into_bytes()),
         ("curves.png", png),
     ];
+    if let Some(dynamics) = plot::run_dynamics(&title, &result.metrics) {
+        let figure = plot::render(&dynamics).map_err(|message| OutputError::Encode {
+            file: "dynamics.svg",
+            message,
+        })?;
+        files.push(("dynamics.svg", figure.svg.into_bytes()));
+        files.push(("dynamics.png", figure.png));
+    }
     if let Some(tasks) = &result.tasks {
         files.extend(render_tasks(result, tasks, &title)?);
     }

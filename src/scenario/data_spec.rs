@@ -5,7 +5,7 @@
 //! (`Xor(samples: 400, test_fraction: 0.25)`): a private wire enum ([`Wire`]) keeps that syntax and
 //! converts both ways, so files, `resolved.ron` and the docs read exactly as before.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -154,6 +154,15 @@ pub enum TaskMode {
 }
 
 impl DataSpec {
+    /// The path of the CSV data file the run reads, looking through `Tasks` into its base.
+    pub fn csv_path(&self) -> Option<&Path> {
+        match &self.source {
+            DataSource::Csv { path, .. } => Some(path),
+            DataSource::Tasks { base, .. } => base.csv_path(),
+            _ => None,
+        }
+    }
+
     /// The path of a CSV data file, looking through `Tasks` into its base.
     pub fn csv_path_mut(&mut self) -> Option<&mut PathBuf> {
         match &mut self.source {

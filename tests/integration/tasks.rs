@@ -281,7 +281,9 @@ fn runs_without_tasks_have_no_task_outputs() {
             "metrics.csv",
             "summary.json",
             "curves.svg",
-            "curves.png"
+            "curves.png",
+            "dynamics.svg",
+            "dynamics.png"
         ]
     );
 }
