@@ -13,6 +13,7 @@ mod hostile;
 mod observation;
 mod outputs;
 mod scenarios;
+mod seeds;
 mod sweep;
 mod tasks;
 mod validate;

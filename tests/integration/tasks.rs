@@ -400,3 +400,33 @@ fn classes_per_task_must_divide_the_classes() {
            classes of digits: 1, 2, 5 or 10"],
     );
 }
+
+/// The tasks are part of the data: with `seeds: (data: ..)` the seed-dependent pairing of classes
+/// and the feature permutations hold still while the scenario seed varies, and change with it
+/// without.
+#[test]
+fn the_data_seed_holds_the_tasks_still() {
+    let tasks = |seed: u64, seeds: &str, split: &str| {
+        let s = scenario(&format!(
+            "Scenario(
+                name: \"split\", seed: {seed}, {seeds}
+                data: Tasks(base: Builtin(name: \"digits\"), split: {split}, mode: Domain),
+                network: (hidden: [4], activation: Relu, output: Softmax),
+                learning: (rule: Backprop, epochs: 1),
+            )"
+        ));
+        let plan = Plan::new(&s).unwrap();
+        let train = &plan.dataset.train;
+        let classes = plan.dataset.tasks.as_ref().unwrap().classes.clone();
+        let first: Vec<f64> = train.features(train.len() - 1).to_vec();
+        (classes, first)
+    };
+    let pairs = "RandomClasses(per_task: 2)";
+    let permuted = "Permuted(count: 2)";
+    let held = "seeds: (data: 9),";
+    assert_eq!(tasks(1, held, pairs).0, tasks(2, held, pairs).0);
+    assert_ne!(tasks(1, "", pairs).0, tasks(2, "", pairs).0);
+    // The last training sample is in the second, permuted task.
+    assert_eq!(tasks(1, held, permuted).1, tasks(2, held, permuted).1);
+    assert_ne!(tasks(1, "", permuted).1, tasks(2, "", permuted).1);
+}
