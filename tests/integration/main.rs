@@ -13,5 +13,6 @@ mod hostile;
 mod observation;
 mod outputs;
 mod scenarios;
+mod seeds;
 mod sweep;
 mod validate;
