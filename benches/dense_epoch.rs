@@ -18,8 +18,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use neuragent::dense::DenseTrainer;
-use neuragent::rng::Purpose;
 use neuragent::plan::Plan as Setup;
+use neuragent::rng::Purpose;
 use neuragent::scenario::Scenario;
 use neuragent::trainer::{Checkpoint, Schedule, Trainer};
 
