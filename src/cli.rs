@@ -7,6 +7,7 @@
 //! stopped the work.
 
 mod experiments;
+mod replay;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -237,7 +238,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
 /// Carries out parsed arguments.
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        Command::Replay { dir } => replay(&dir),
+        Command::Replay { dir } => replay::replay(&dir),
         Command::Sweep {
             file,
             jobs,
@@ -605,122 +606,4 @@ fn run_with_trace(
         None => None,
     };
     Ok(run::run_traced(scenario, writer)?)
-}
-
-/// `neuragent replay DIR`: re-runs `DIR/resolved.ron` and compares every output with the folder's.
-fn replay(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let resolved = dir.join("resolved.ron");
-    if !resolved.is_file() {
-        anyhow::bail!(
-            "{} has no resolved.ron; replay takes a folder written by `neuragent run`",
-            dir.display()
-        );
-    }
-    let scenario = Scenario::from_file(&resolved)?;
-    let recorded_trace = dir.join(output::TRACE_FILE);
-    let fresh_trace = recorded_trace.is_file().then(|| {
-        std::env::temp_dir().join(format!("neuragent-replay-{}.jsonl", std::process::id()))
-    });
-    let level = trace_level_of(&recorded_trace)?;
-    let result = run_with_trace(&scenario, fresh_trace.as_deref().map(|p| (p, level)));
-    let outcome = result.and_then(|result| {
-        let mut report = String::new();
-        let mut identical = true;
-        for (file, bytes) in output::render(&result)? {
-            let recorded = std::fs::read(dir.join(file))
-                .with_context(|| format!("cannot read {}", dir.join(file).display()))?;
-            let same = if file == "summary.json" {
-                without_wall_time(&recorded)? == without_wall_time(&bytes)?
-            } else {
-                recorded == bytes
-            };
-            identical &= same;
-            report += &format!("  {file}: {}\n", if same { "identical" } else { "DIFFERS" });
-        }
-        if let Some(fresh) = &fresh_trace {
-            let same = files_equal(&recorded_trace, fresh)?;
-            identical &= same;
-            report += &format!(
-                "  {}: {}\n",
-                output::TRACE_FILE,
-                if same { "identical" } else { "DIFFERS" }
-            );
-        }
-        Ok((identical, report))
-    });
-    if let Some(fresh) = &fresh_trace {
-        let _ = std::fs::remove_file(fresh);
-    }
-    let (identical, report) = outcome?;
-    print_ignoring_closed_pipe(&format!(
-        "replay of {}: {}\n{report}",
-        dir.display(),
-        if identical {
-            "identical outputs"
-        } else {
-            "outputs differ"
-        }
-    ));
-    Ok(if identical {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_EXPECTATION_FAILED)
-    })
-}
-
-/// The level a recorded trace was written at: messages if any of its first lines is a message.
-fn trace_level_of(path: &std::path::Path) -> anyhow::Result<TraceLevel> {
-    use std::io::BufRead;
-    if !path.is_file() {
-        return Ok(TraceLevel::Events);
-    }
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    for line in std::io::BufReader::new(file).lines().take(10_000) {
-        if line?.starts_with("{\"message\"") {
-            return Ok(TraceLevel::Messages);
-        }
-    }
-    Ok(TraceLevel::Events)
-}
-
-/// A summary without its one non-reproducible field.
-fn without_wall_time(bytes: &[u8]) -> anyhow::Result<serde_json::Value> {
-    let mut v: serde_json::Value = serde_json::from_slice(bytes).context("summary.json")?;
-    if let Some(map) = v.as_object_mut() {
-        map.remove("wall_seconds");
-    }
-    Ok(v)
-}
-
-/// Whether two files have the same bytes, compared in chunks.
-fn files_equal(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<bool> {
-    let open = |p: &std::path::Path| {
-        std::fs::File::open(p)
-            .map(std::io::BufReader::new)
-            .with_context(|| format!("cannot read {}", p.display()))
-    };
-    let (mut a, mut b) = (open(a)?, open(b)?);
-    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    loop {
-        let n = read_full(&mut a, &mut x)?;
-        let m = read_full(&mut b, &mut y)?;
-        if n != m || x[..n] != y[..m] {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-}
-
-fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }

@@ -324,6 +324,9 @@ impl<'p> EventEngine<'p> {
             messages: &self.acct.messages,
             staleness: self.acct.staleness,
             neurons_down: self.health.neurons_down,
+            crashed_neuron_ticks: self.health.crashed_ticks_at(self.now),
+            synapses_cut: self.health.synapses_cut(),
+            cut_synapse_ticks: self.health.cut_ticks_at(self.now),
         });
         self.window_loss = 0.0;
         self.window_count = 0;

@@ -64,8 +64,8 @@ pub fn trace_staging_path(dir: &Path) -> PathBuf {
     parent.join(format!(".{name}.trace-{}.jsonl", std::process::id()))
 }
 
-/// The files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`, `curves.png`),
-/// as bytes.
+/// The files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`, `curves.png`,
+/// and `dynamics.svg`, `dynamics.png` when the run measured any of them), as bytes.
 pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -104,13 +104,22 @@ pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, Output
         file: "curves.png",
         message,
     })?;
-    Ok(vec![
+    let mut files = vec![
         ("resolved.ron", resolved.into_bytes()),
         ("metrics.csv", csv),
         ("summary.json", summary),
         ("curves.svg", svg.into_bytes()),
         ("curves.png", png),
-    ])
+    ];
+    if let Some(dynamics) = plot::run_dynamics(&title, &result.metrics) {
+        let figure = plot::render(&dynamics).map_err(|message| OutputError::Encode {
+            file: "dynamics.svg",
+            message,
+        })?;
+        files.push(("dynamics.svg", figure.svg.into_bytes()));
+        files.push(("dynamics.png", figure.png));
+    }
+    Ok(files)
 }
 
 /// Writes the run folder `dir`, moving the finished event trace `trace` (a file beside `dir`) into

@@ -1,17 +1,20 @@
-//! Figures, each written as SVG and PNG that render the same on any machine: the learning curves of
-//! a run, learning curves of several scenarios over seeds, stability maps and edges.
+//! Figures, each written as SVG and PNG that render the same on any machine: the learning curves and
+//! the dynamics (alignment, messages, staleness, faults) of a run, learning curves of several
+//! scenarios over seeds, stability maps and edges.
 //!
 //! Every figure is a [`Draw`] value rendered by [`render`]; text is laid out and drawn with a font
 //! compiled into the binary (a subset of DejaVu Sans), which the SVG also embeds.
 
 mod curves;
+mod dynamics;
 mod edges;
 mod figure;
 mod heatmap;
 
 use plotters::prelude::{RGBColor, SeriesLabelPosition};
 
-pub use curves::{Curves, Panel, Series, YAxis};
+pub use curves::{Curves, Panel, Series, Shade, YAxis};
+pub use dynamics::run_dynamics;
 pub use edges::{EdgeRow, Edges};
 pub use figure::{render, render_png, render_svg, Draw, Figure};
 pub use heatmap::{viridis, Cell, HeatPanel, Heatmap};
@@ -64,6 +67,7 @@ pub fn run_curves(title: &str, rows: &[MetricsRow]) -> Curves {
             ),
         ],
         legend: Some(SeriesLabelPosition::UpperRight),
+        shades: Vec::new(),
     };
     let score = if classification {
         Panel {
@@ -72,6 +76,7 @@ pub fn run_curves(title: &str, rows: &[MetricsRow]) -> Curves {
             y: YAxis::Linear(0.0, 1.0),
             series: vec![line("test", PALETTE[0], points(&|r| r.test_accuracy))],
             legend: None,
+            shades: Vec::new(),
         }
     } else {
         let values = points(&|r| r.test_r2);
@@ -82,6 +87,7 @@ pub fn run_curves(title: &str, rows: &[MetricsRow]) -> Curves {
             y: YAxis::Linear(low, 1.0),
             series: vec![line("test", PALETTE[0], values)],
             legend: None,
+            shades: Vec::new(),
         }
     };
     Curves {

@@ -157,6 +157,8 @@ pub struct ReferenceEngine<'p> {
     down_since: Vec<u64>,
     crashed_ticks: u64,
     cuts: Vec<u32>,
+    cut_since: Vec<u64>,
+    cut_ticks: u64,
     estimate: Vec<Option<f64>>,
     last_sent: Vec<Option<f64>>,
     payments: Vec<u64>,
@@ -221,6 +223,8 @@ impl<'p> ReferenceEngine<'p> {
             down_since: vec![0; n],
             crashed_ticks: 0,
             cuts: vec![0; m],
+            cut_since: vec![0; m],
+            cut_ticks: 0,
             estimate: vec![None; m],
             last_sent: vec![None; m],
             payments: vec![0; n],
@@ -644,6 +648,24 @@ impl<'p> ReferenceEngine<'p> {
     fn neurons_down(&self) -> usize {
         self.down.iter().filter(|&&d| d > 0).count()
     }
+
+    /// Finished cuts plus, for each synapse cut now, its time cut so far.
+    fn cut_ticks_so_far(&self) -> u64 {
+        let ongoing: u64 = (0..self.cuts.len())
+            .filter(|&e| self.cuts[e] > 0)
+            .map(|e| self.now - self.cut_since[e])
+            .sum();
+        self.cut_ticks + ongoing
+    }
+
+    /// Finished downtimes plus, for each neuron down now, its downtime so far.
+    fn crashed_ticks_so_far(&self) -> u64 {
+        let ongoing: u64 = (0..self.down.len())
+            .filter(|&j| self.down[j] > 0)
+            .map(|j| self.now - self.down_since[j])
+            .sum();
+        self.crashed_ticks + ongoing
+    }
 }
 
 impl Trainer for ReferenceEngine<'_> {
@@ -679,6 +701,9 @@ impl Trainer for ReferenceEngine<'_> {
                     messages: &self.stats,
                     staleness: self.staleness,
                     neurons_down: self.neurons_down(),
+                    crashed_neuron_ticks: self.crashed_ticks_so_far(),
+                    synapses_cut: self.cuts.iter().filter(|&&c| c > 0).count(),
+                    cut_synapse_ticks: self.cut_ticks_so_far(),
                 });
                 self.window_loss = 0.0;
                 self.window_count = 0;

@@ -6,6 +6,7 @@
 //! [`expect`], the warnings in `warnings`.
 
 pub mod expect;
+pub mod inputs;
 pub mod metrics;
 mod recorder;
 pub mod summary;
@@ -212,6 +213,9 @@ pub fn run_plan<'p>(
         messages: &no_messages,
         staleness: Staleness::default(),
         neurons_down: 0,
+        crashed_neuron_ticks: 0,
+        synapses_cut: 0,
+        cut_synapse_ticks: 0,
     });
     if s.evaluation.gradient_alignment {
         initial.alignment = vec![None; layers - 1];
@@ -234,6 +238,7 @@ pub fn run_plan<'p>(
         rule: ron::to_string(&s.learning.rule).expect("a rule always serializes"),
         engine: ron::to_string(&plan.engine).expect("an engine always serializes"),
         settings: serde_json::to_value(s).expect("a scenario always serializes"),
+        inputs: inputs::inputs(s),
         dataset: plan.dataset.name.clone(),
         neurons: t.neurons(),
         synapses: t.synapses(),

@@ -231,6 +231,12 @@ pub struct Checkpoint<'a> {
     pub staleness: Staleness,
     /// Neurons down now.
     pub neurons_down: usize,
+    /// Sum over neurons of the ticks each has spent down so far, downtimes still going included.
+    pub crashed_neuron_ticks: u64,
+    /// Synapses cut now.
+    pub synapses_cut: usize,
+    /// Sum over synapses of the ticks each has spent cut so far.
+    pub cut_synapse_ticks: u64,
 }
 
 /// Watches a training run. Implemented by closures over [`Checkpoint`]s.

@@ -210,6 +210,9 @@ impl Trainer for PlainTrainer<'_> {
                         messages: &messages,
                         staleness: Staleness::default(),
                         neurons_down: 0,
+                        crashed_neuron_ticks: 0,
+                        synapses_cut: 0,
+                        cut_synapse_ticks: 0,
                     });
                     window = (0.0, 0);
                 }

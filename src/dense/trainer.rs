@@ -340,6 +340,9 @@ impl<'a> DenseTrainer<'a> {
                 messages,
                 staleness: Staleness::default(),
                 neurons_down: 0,
+                crashed_neuron_ticks: 0,
+                synapses_cut: 0,
+                cut_synapse_ticks: 0,
             });
             *window = (0.0, 0);
         }

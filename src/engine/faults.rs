@@ -18,22 +18,22 @@ impl EventEngine<'_> {
             FaultAction::Recover { neuron, lose_state } => self.recover(neuron, lose_state),
             FaultAction::Cut { group } => {
                 for &e in self.plan.faults.group(group) {
-                    self.health.cut(e);
+                    self.health.cut(e, self.now);
                 }
                 self.tracer.event(self.now, "cut", None, None);
             }
             FaultAction::Repair { group } => {
                 for &e in self.plan.faults.group(group) {
-                    self.health.repair(e);
+                    self.health.repair(e, self.now);
                 }
                 self.tracer.event(self.now, "repair", None, None);
             }
             FaultAction::CutSynapse { synapse } => {
-                self.health.cut(synapse);
+                self.health.cut(synapse, self.now);
                 self.tracer.event(self.now, "cut", None, None);
             }
             FaultAction::RepairSynapse { synapse } => {
-                self.health.repair(synapse);
+                self.health.repair(synapse, self.now);
                 self.tracer.event(self.now, "repair", None, None);
             }
         }

@@ -6,6 +6,8 @@
 pub(crate) struct Health {
     down: Vec<u16>,
     down_since: Vec<u64>,
+    /// Sum of `down_since` over the neurons down now, so the downtime so far is O(1) to read.
+    down_since_sum: u64,
     /// Neurons down now.
     pub neurons_down: usize,
     /// Sum over neurons of the ticks each spent down, for finished downtimes.
@@ -13,6 +15,9 @@ pub(crate) struct Health {
     cuts: Vec<u16>,
     /// Synapses under at least one cut.
     cut_synapses: usize,
+    /// The integral of `cut_synapses` over time up to `cut_changed`: synapse-ticks spent cut.
+    cut_ticks: u64,
+    cut_changed: u64,
 }
 
 impl Health {
@@ -21,10 +26,13 @@ impl Health {
         Health {
             down: vec![0; neurons],
             down_since: vec![0; neurons],
+            down_since_sum: 0,
             neurons_down: 0,
             crashed_ticks: 0,
             cuts: vec![0; synapses],
             cut_synapses: 0,
+            cut_ticks: 0,
+            cut_changed: 0,
         }
     }
 
@@ -48,6 +56,7 @@ impl Health {
         }
         self.neurons_down += 1;
         self.down_since[j] = now;
+        self.down_since_sum += now;
         true
     }
 
@@ -62,7 +71,29 @@ impl Health {
         }
         self.neurons_down -= 1;
         self.crashed_ticks += now - self.down_since[j];
+        self.down_since_sum -= self.down_since[j];
         true
+    }
+
+    /// Sum over neurons of the ticks each has spent down by `now`, downtimes still going included.
+    pub fn crashed_ticks_at(&self, now: u64) -> u64 {
+        self.crashed_ticks + self.neurons_down as u64 * now - self.down_since_sum
+    }
+
+    /// Synapses under at least one cut now.
+    pub fn synapses_cut(&self) -> usize {
+        self.cut_synapses
+    }
+
+    /// Sum over synapses of the ticks each has spent cut by `now`.
+    pub fn cut_ticks_at(&self, now: u64) -> u64 {
+        self.cut_ticks + self.cut_synapses as u64 * (now - self.cut_changed)
+    }
+
+    /// Brings `cut_ticks` up to `now`, before `cut_synapses` changes.
+    fn cut_count_changes(&mut self, now: u64) {
+        self.cut_ticks = self.cut_ticks_at(now);
+        self.cut_changed = now;
     }
 
     /// Whether every neuron is up and no synapse is cut.
@@ -71,16 +102,18 @@ impl Health {
         self.neurons_down == 0 && self.cut_synapses == 0
     }
 
-    /// Cuts synapse `e`.
-    pub fn cut(&mut self, e: usize) {
+    /// Cuts synapse `e` at `now`.
+    pub fn cut(&mut self, e: usize, now: u64) {
+        self.cut_count_changes(now);
         self.cuts[e] += 1;
         if self.cuts[e] == 1 {
             self.cut_synapses += 1;
         }
     }
 
-    /// Repairs one cut of synapse `e`.
-    pub fn repair(&mut self, e: usize) {
+    /// Repairs one cut of synapse `e` at `now`.
+    pub fn repair(&mut self, e: usize, now: u64) {
+        self.cut_count_changes(now);
         if self.cuts[e] == 1 {
             self.cut_synapses -= 1;
         }

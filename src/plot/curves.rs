@@ -46,6 +46,19 @@ pub struct Panel {
     pub series: Vec<Series>,
     /// Where the legend goes (none: no legend).
     pub legend: Option<SeriesLabelPosition>,
+    /// Stretches of the x axis shaded behind the lines.
+    pub shades: Vec<Shade>,
+}
+
+/// Stretches of the x axis shaded in one colour, with one legend entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shade {
+    /// Legend text.
+    pub label: String,
+    /// Fill colour (drawn translucent).
+    pub color: RGBColor,
+    /// `(from, to)` on the x axis.
+    pub spans: Vec<(f64, f64)>,
 }
 
 /// Panels side by side over a shared x axis (training samples seen).
@@ -67,9 +80,7 @@ impl Draw for Curves {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .titled(&self.title, ("sans-serif", 19))
-            .map_err(|e| e.to_string())?;
+        let root = super::figure::titled(root, &self.title, 19)?;
         let areas = root.split_evenly((1, self.panels.len().max(1)));
         let x_max = self
             .panels
@@ -83,14 +94,14 @@ impl Draw for Curves {
                     let chart = builder(area, &panel.caption)
                         .build_cartesian_2d(0.0..x_max, lo..hi)
                         .map_err(|e| e.to_string())?;
-                    fill(chart, panel, &self.x_desc)?;
+                    fill(chart, panel, &self.x_desc, (lo, hi))?;
                 }
                 YAxis::Log => {
                     let (lo, hi) = log_range(panel);
                     let chart = builder(area, &panel.caption)
                         .build_cartesian_2d(0.0..x_max, (lo..hi).log_scale())
                         .map_err(|e| e.to_string())?;
-                    fill(chart, panel, &self.x_desc)?;
+                    fill(chart, panel, &self.x_desc, (lo, hi))?;
                 }
             }
         }
@@ -135,6 +146,7 @@ fn fill<'a, DB: DrawingBackend + 'a, Y>(
     mut chart: ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     panel: &Panel,
     x_desc: &str,
+    (y_lo, y_hi): (f64, f64),
 ) -> Result<(), String>
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -153,6 +165,19 @@ where
         .bold_line_style(RGBColor(210, 210, 210))
         .draw()
         .map_err(|e| e.to_string())?;
+    for shade in &panel.shades {
+        let color = shade.color;
+        let drawn = chart
+            .draw_series(shade.spans.iter().map(|&(from, to)| {
+                Rectangle::new([(from, y_lo), (to, y_hi)], color.mix(0.22).filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        if panel.legend.is_some() && !shade.spans.is_empty() {
+            drawn.label(shade.label.clone()).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 22, y + 6)], color.mix(0.35).filled())
+            });
+        }
+    }
     let positive = matches!(panel.y, YAxis::Log);
     let keep = |v: f64| v.is_finite() && (!positive || v > 0.0);
     for s in &panel.series {

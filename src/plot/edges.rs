@@ -41,9 +41,7 @@ impl Draw for Edges {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .titled(&self.title, ("sans-serif", 19))
-            .map_err(|e| e.to_string())?;
+        let root = super::figure::titled(root, &self.title, 19)?;
         let n = self.rows.len().max(1) as f64;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)

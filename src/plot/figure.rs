@@ -34,6 +34,44 @@ pub trait Draw {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
+/// The area under a title over `root`, in `size` points or smaller so the title fits the width, on
+/// two lines (split at a space near the middle) when even the smallest size is too wide. Never
+/// clips the title.
+pub fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    size: u32,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let room = root.dim_in_pixel().0.saturating_sub(24);
+    let width = |text: &str, size: u32| {
+        root.estimate_text_size(text, &("sans-serif", size).into_text_style(root))
+            .map(|(w, _)| w)
+            .map_err(|e| e.to_string())
+    };
+    const SMALLEST: u32 = 13;
+    let mut size = size;
+    while size > SMALLEST && width(title, size)? > room {
+        size -= 1;
+    }
+    let font = ("sans-serif", size);
+    if width(title, size)? <= room {
+        return root.titled(title, font).map_err(|e| e.to_string());
+    }
+    let middle = title.len() / 2;
+    let split = title
+        .char_indices()
+        .filter(|&(_, c)| c == ' ')
+        .map(|(i, _)| i)
+        .min_by_key(|&i| i.abs_diff(middle));
+    match split {
+        Some(at) => root
+            .titled(title[..at].trim_end(), font)
+            .and_then(|rest| rest.titled(title[at..].trim_start(), font))
+            .map_err(|e| e.to_string()),
+        None => root.titled(title, font).map_err(|e| e.to_string()),
+    }
+}
+
 /// Renders `figure` as SVG and PNG.
 pub fn render(figure: &impl Draw) -> Result<Figure, String> {
     Ok(Figure {

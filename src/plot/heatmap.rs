@@ -95,9 +95,7 @@ impl Draw for Heatmap {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .titled(&self.title, ("sans-serif", 19))
-            .map_err(|e| e.to_string())?;
+        let root = super::figure::titled(root, &self.title, 19)?;
         let areas = root.split_evenly((1, self.panels.len().max(1)));
         for (panel, area) in self.panels.iter().zip(&areas) {
             self.draw_panel(panel, area).map_err(|e| e.to_string())?;

@@ -11,28 +11,39 @@ impl ReferenceEngine<'_> {
             FaultAction::Crash { neuron } => self.crash(neuron),
             FaultAction::Recover { neuron, lose_state } => self.recover(neuron, lose_state),
             FaultAction::Cut { group } => {
-                plan.faults
-                    .group(group)
-                    .iter()
-                    .for_each(|&e| self.cuts[e] += 1);
+                plan.faults.group(group).iter().for_each(|&e| self.cut(e));
                 self.tracer.event(self.now, "cut", None, None);
             }
             FaultAction::Repair { group } => {
                 plan.faults
                     .group(group)
                     .iter()
-                    .for_each(|&e| self.cuts[e] = self.cuts[e].saturating_sub(1));
+                    .for_each(|&e| self.repair(e));
                 self.tracer.event(self.now, "repair", None, None);
             }
             FaultAction::CutSynapse { synapse } => {
-                self.cuts[synapse] += 1;
+                self.cut(synapse);
                 self.tracer.event(self.now, "cut", None, None);
             }
             FaultAction::RepairSynapse { synapse } => {
-                self.cuts[synapse] = self.cuts[synapse].saturating_sub(1);
+                self.repair(synapse);
                 self.tracer.event(self.now, "repair", None, None);
             }
         }
+    }
+
+    fn cut(&mut self, e: usize) {
+        self.cuts[e] += 1;
+        if self.cuts[e] == 1 {
+            self.cut_since[e] = self.now;
+        }
+    }
+
+    fn repair(&mut self, e: usize) {
+        if self.cuts[e] == 1 {
+            self.cut_ticks += self.now - self.cut_since[e];
+        }
+        self.cuts[e] = self.cuts[e].saturating_sub(1);
     }
 
     pub(super) fn crash(&mut self, j: usize) {

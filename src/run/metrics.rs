@@ -6,7 +6,7 @@
 //! cumulative from the start of the run (`_total`); losses are means over a window. `docs/outputs.md`
 //! is the column reference. Layers are named as scenarios name them: `hidden0` is `Hidden(0)`.
 
-use crate::trainer::{Kind, MessageStats};
+use crate::trainer::{Kind, MessageStats, Staleness};
 
 /// One row of `metrics.csv`: the state of the run at a checkpoint.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,10 +28,16 @@ pub struct MetricsRow {
     pub test_r2: Option<f64>,
     /// Messages so far by kind and layer (`None` on the dense engine).
     pub messages: Option<MessageStats>,
-    /// Mean staleness of attention so far (`None` on the dense engine).
-    pub staleness_mean: Option<f64>,
+    /// Staleness of attention so far (`None` on the dense engine).
+    pub staleness: Option<Staleness>,
     /// Neurons down at the checkpoint (`None` on the dense engine).
     pub neurons_down: Option<usize>,
+    /// Sum over neurons of the ticks each has spent down so far (`None` on the dense engine).
+    pub crashed_neuron_ticks: Option<u64>,
+    /// Synapses cut at the checkpoint (`None` on the dense engine).
+    pub synapses_cut: Option<usize>,
+    /// Sum over synapses of the ticks each has spent cut so far (`None` on the dense engine).
+    pub cut_synapse_ticks: Option<u64>,
     /// Gradient alignment of the window ending here, per layer after the inputs (empty when not
     /// measured).
     pub alignment: Vec<Option<f64>>,
@@ -76,6 +82,9 @@ impl MetricsRow {
             "loss_messages_sent_total",
             "staleness_mean",
             "neurons_down",
+            "crashed_neuron_ticks_total",
+            "synapses_cut",
+            "cut_synapse_ticks_total",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -109,8 +118,13 @@ impl MetricsRow {
             count(&|m| m.kind(Kind::Forward).sent),
             count(&|m| m.kind(Kind::Attention).sent),
             count(&|m| m.kind(Kind::Loss).sent),
-            cell(self.staleness_mean),
+            cell(self.staleness.map(|s| s.mean())),
             self.neurons_down.map_or(String::new(), |n| n.to_string()),
+            self.crashed_neuron_ticks
+                .map_or(String::new(), |n| n.to_string()),
+            self.synapses_cut.map_or(String::new(), |n| n.to_string()),
+            self.cut_synapse_ticks
+                .map_or(String::new(), |n| n.to_string()),
         ];
         r.extend((1..layers).map(|l| cell(self.alignment.get(l - 1).copied().flatten())));
         r

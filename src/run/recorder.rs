@@ -51,8 +51,11 @@ impl Recorder<'_> {
             test_accuracy: scores.accuracy.filter(|_| self.classification),
             test_r2: Some(scores.r2).filter(|r| !self.classification && r.is_finite()),
             messages: simulated.then(|| c.messages.clone()),
-            staleness_mean: simulated.then(|| c.staleness.mean()),
+            staleness: simulated.then_some(c.staleness),
             neurons_down: simulated.then_some(c.neurons_down),
+            crashed_neuron_ticks: simulated.then_some(c.crashed_neuron_ticks),
+            synapses_cut: simulated.then_some(c.synapses_cut),
+            cut_synapse_ticks: simulated.then_some(c.cut_synapse_ticks),
             alignment: match &mut self.alignment {
                 Some(a) => a.close_window(c.params),
                 None => Vec::new(),

@@ -83,6 +83,8 @@ pub struct Summary {
     pub engine: String,
     /// Every setting of the resolved scenario, as a JSON structure (the content of `resolved.ron`).
     pub settings: serde_json::Value,
+    /// The files the run read (a CSV data file), with their SHA-256.
+    pub inputs: Vec<super::inputs::InputFile>,
     /// Dataset name.
     pub dataset: String,
     /// Neurons, inputs included.

@@ -198,6 +198,7 @@ pub fn figure(compared: &[Compared], seeds: usize, band: Band, log_loss: bool) -
         },
         series: series(1),
         legend: Some(SeriesLabelPosition::UpperRight),
+        shades: Vec::new(),
     };
     let score_series = series(2);
     let score = if classification {
@@ -207,6 +208,7 @@ pub fn figure(compared: &[Compared], seeds: usize, band: Band, log_loss: bool) -
             y: YAxis::Linear(0.0, 1.0),
             series: score_series,
             legend: Some(SeriesLabelPosition::LowerRight),
+            shades: Vec::new(),
         }
     } else {
         let low = score_series
@@ -219,6 +221,7 @@ pub fn figure(compared: &[Compared], seeds: usize, band: Band, log_loss: bool) -
             y: YAxis::Linear(low, 1.0),
             series: score_series,
             legend: Some(SeriesLabelPosition::LowerRight),
+            shades: Vec::new(),
         }
     };
     Curves {

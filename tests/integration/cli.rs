@@ -118,9 +118,19 @@ fn a_run_writes_its_folder_and_a_failed_expectation_exits_1() {
     let out = neuragent(&["run", "s.ron"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let run = dir.path().join("runs/ok-seed1");
-    for file in ["resolved.ron", "metrics.csv", "summary.json", "curves.svg"] {
+    for file in [
+        "resolved.ron",
+        "metrics.csv",
+        "summary.json",
+        "curves.svg",
+        "curves.png",
+        "dynamics.svg",
+        "dynamics.png",
+    ] {
         assert!(run.join(file).is_file(), "{file} missing");
     }
+    let dynamics = std::fs::read_to_string(run.join("dynamics.svg")).unwrap();
+    assert!(dynamics.contains("messages per training sample") && dynamics.contains("staleness"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
     for key in [
@@ -261,6 +271,47 @@ fn a_traced_run_replays_identically_and_a_tampered_one_does_not() {
     let replay = neuragent(&["replay", "traced"], dir.path());
     assert_eq!(replay.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&replay.stdout).contains("metrics.csv: DIFFERS"));
+}
+
+#[test]
+fn replay_after_the_data_file_changed_names_the_file_and_the_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("a,b,label\n");
+    for i in 0..40 {
+        let (a, b) = ((i % 2) as f64, ((i / 2) % 2) as f64);
+        csv += &format!("{a},{b},{}\n", (a + b) as i32 % 2);
+    }
+    std::fs::write(dir.path().join("points.csv"), &csv).unwrap();
+    let text = GOOD.replace(
+        "Xor(samples: 40, noise: 0.1, test_fraction: 0.25)",
+        "Csv(path: \"points.csv\", label_column: \"label\", test_fraction: 0.25)",
+    );
+    std::fs::write(dir.path().join("s.ron"), text).unwrap();
+    let run = neuragent(&["run", "s.ron", "--out", "r"], dir.path());
+    assert!(run.status.code().unwrap() <= 1);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    let inputs = summary["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 1);
+    assert!(inputs[0]["path"].as_str().unwrap().ends_with("points.csv"));
+    assert_eq!(inputs[0]["sha256"].as_str().unwrap().len(), 64);
+
+    let same = neuragent(&["replay", "r"], dir.path());
+    assert_eq!(same.status.code(), Some(0));
+
+    std::fs::write(
+        dir.path().join("points.csv"),
+        csv.replacen("0,1,1", "0,1,0", 1),
+    )
+    .unwrap();
+    let replay = neuragent(&["replay", "r"], dir.path());
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("points.csv: the data file changed since the run"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("metrics.csv: DIFFERS: line "), "{stdout}");
 }
 
 #[test]

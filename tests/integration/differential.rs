@@ -20,6 +20,9 @@ struct Seen {
     messages: MessageStats,
     staleness: Staleness,
     down: usize,
+    crashed: u64,
+    cut: usize,
+    cut_ticks: u64,
 }
 
 /// Runs the first `samples` samples of `s` on `engine`: every checkpoint, the report, and the
@@ -43,6 +46,9 @@ fn observe(s: &Scenario, engine: Engine, samples: usize) -> (Vec<Seen>, TrainRep
                 messages: c.messages.clone(),
                 staleness: c.staleness,
                 down: c.neurons_down,
+                crashed: c.crashed_neuron_ticks,
+                cut: c.synapses_cut,
+                cut_ticks: c.cut_synapse_ticks,
             })
         },
         Some(run::Trace {

@@ -15,11 +15,11 @@ use crate::common::scenarios_dir;
 const GOLDEN: [(&str, &str); 2] = [
     (
         "xor.ron",
-        "cd791bc7fd750c2fc15f87d7afabfee3b36b988827219e3ccf0c2453869ea5e2",
+        "eea4eb4cf9c6991f1876d5b600731c20bc9532342a25489950bb733af62d30d3",
     ),
     (
         "digits-faults.ron",
-        "c4f56fb6ba2b4aec6d0e2a26b9f585b2c2de7bc080db2631fee97e0e1ec31f28",
+        "24414ffad9f10c412d10089413db798c8b1971fd39bbd8410ca65005c390e7d3",
     ),
 ];
 
