@@ -46,7 +46,7 @@
 //!
 //! `PROPTEST_CASES` overrides the number of cases (4 here). `docs/convergence.md` lists the
 //! project's own conditions, the sweeps that measured where each stops holding, and their tests;
-//! `examples/convergence_property.rs` is the example above as a program.
+//! `examples/convergence_property.rs` states the same for estimated attention, as a program.
 
 mod check;
 pub mod strategies;

@@ -47,6 +47,7 @@ pub fn config(cases: u32) -> ProptestConfig {
 pub struct Property {
     name: String,
     cases: u32,
+    exact: bool,
     shrink_iters: u32,
     dir: Option<PathBuf>,
     regressions: bool,
@@ -59,6 +60,7 @@ impl Property {
         Property {
             name: name.to_string(),
             cases: 32,
+            exact: false,
             shrink_iters: 256,
             dir: None,
             regressions: true,
@@ -68,6 +70,14 @@ impl Property {
     /// Tries `cases` cases, unless `PROPTEST_CASES` is set.
     pub fn cases(mut self, cases: u32) -> Property {
         self.cases = cases;
+        self
+    }
+
+    /// Tries exactly `cases` cases, whatever `PROPTEST_CASES` says: for a property stated outside
+    /// its region, which must fail within so many.
+    pub fn cases_exactly(mut self, cases: u32) -> Property {
+        self.cases = cases;
+        self.exact = true;
         self
     }
 
@@ -137,7 +147,12 @@ impl Property {
                 FileFailurePersistence::Off
             })),
             max_shrink_iters: self.shrink_iters,
-            ..config(self.cases)
+            cases: if self.exact {
+                self.cases
+            } else {
+                config(self.cases).cases
+            },
+            ..ProptestConfig::default()
         };
         let mut runner = TestRunner::new(config);
         match runner.run(&strategy, test) {

@@ -8,7 +8,7 @@ use neuragent::testing::{
     prop_assert, Bounds, DelayKind, Property, Strategy, TestCaseResult, Trajectory,
 };
 
-use crate::common::cases;
+use crate::common::{cases, fails_somewhere};
 
 /// Estimated attention as the bounded-faults sweep runs it.
 const ESTIMATED: RuleSpec = RuleSpec::EstimatedAttention {
@@ -29,10 +29,13 @@ const DELAY: f64 = 4.0;
 
 /// `docs/convergence/faults.sweep.ron` with its grid replaced by bounds: drop probability in
 /// `drop`, exponential delays with means in `delay` each way, exact or estimated attention.
-fn bounded_faults(drop: f64, delay: f64) -> impl Strategy<Value = Scenario> {
+fn bounded_faults(
+    drop: std::ops::RangeInclusive<f64>,
+    delay: f64,
+) -> impl Strategy<Value = Scenario> {
     Bounds::blobs()
         .rules([RuleSpec::Attention, ESTIMATED])
-        .drop_probability(0.0..=drop)
+        .drop_probability(drop)
         .delays([DelayKind::Exponential])
         .mean_delay(0.05..=delay)
         .scenarios()
@@ -55,28 +58,20 @@ fn reaches_accuracy(s: Scenario) -> TestCaseResult {
 fn attention_learns_through_bounded_drops_and_delays() {
     Property::new("bounded-faults")
         .cases(cases(16))
-        .check(bounded_faults(DROP, DELAY), reaches_accuracy);
+        .check(bounded_faults(0.0..=DROP, DELAY), reaches_accuracy);
 }
 
 /// Outside the measured region the same property fails: at a drop probability of 0.7 (the sweep:
 /// 2 to 5 of 8 seeds fail there).
 #[test]
 fn beyond_the_measured_drop_probability_learning_fails() {
-    let c = Property::new("bounded-faults-beyond")
-        .cases(16)
-        .shrink_iters(0)
-        .without_regression_file()
-        .save_to(std::env::temp_dir().join("neuragent-beyond"))
-        .find(
-            Bounds::blobs()
-                .rules([RuleSpec::Attention, ESTIMATED])
-                .drop_probability(0.7..=0.7)
-                .delays([DelayKind::Exponential])
-                .mean_delay(0.05..=DELAY)
-                .scenarios(),
-            reaches_accuracy,
-        );
-    assert!(c.is_err(), "at drop probability 0.7 some seed must fail");
+    let failed = fails_somewhere(
+        "bounded-faults-beyond",
+        16,
+        bounded_faults(0.7..=0.7, DELAY),
+        reaches_accuracy,
+    );
+    assert!(failed, "at drop probability 0.7 some seed must fail");
 }
 
 /// Largest number of samples in flight generated.
@@ -139,23 +134,20 @@ fn pipelined_learning_halves_the_loss_with_the_rate_scaled() {
 /// there, while `lr = 0.8 / k` passes on every seed up to k = 64).
 #[test]
 fn pipelined_learning_fails_beyond_the_measured_rate() {
-    let c = Property::new("pipelined-beyond")
-        .cases(16)
-        .shrink_iters(0)
-        .without_regression_file()
-        .save_to(std::env::temp_dir().join("neuragent-beyond"))
-        .find(
-            pipelined(64..=128, LR_ONE).prop_map(|mut s| {
-                s.learning.optimizer = OptimizerSpec::Sgd {
-                    lr: 2.0 * LR_ONE,
-                    momentum: 0.0,
-                };
-                s
-            }),
-            loss_halves,
-        );
+    let failed = fails_somewhere(
+        "pipelined-beyond",
+        16,
+        pipelined(64..=128, LR_ONE).prop_map(|mut s| {
+            s.learning.optimizer = OptimizerSpec::Sgd {
+                lr: 2.0 * LR_ONE,
+                momentum: 0.0,
+            };
+            s
+        }),
+        loss_halves,
+    );
     assert!(
-        c.is_err(),
+        failed,
         "lr {} with 64 to 128 samples in flight must fail on some seed",
         2.0 * LR_ONE
     );
@@ -218,17 +210,14 @@ fn feedback_alignment_aligns_after_a_warm_up() {
 #[test]
 fn feedback_alignment_is_not_aligned_outside_the_region() {
     for (layers, lr, epochs, warm_up) in [(1, 0.01, 1, 0), (2, 0.2, 6, WARM_UP)] {
-        let c = Property::new("feedback-alignment-beyond")
-            .cases(32)
-            .shrink_iters(0)
-            .without_regression_file()
-            .save_to(std::env::temp_dir().join("neuragent-beyond"))
-            .find(
-                feedback_alignment(layers, lr..=lr, epochs),
-                aligned_after(warm_up),
-            );
+        let failed = fails_somewhere(
+            "feedback-alignment-beyond",
+            32,
+            feedback_alignment(layers, lr..=lr, epochs),
+            aligned_after(warm_up),
+        );
         assert!(
-            c.is_err(),
+            failed,
             "{layers} layers, lr {lr}, {epochs} epochs: some seed must fail"
         );
     }
