@@ -19,7 +19,6 @@ use crate::data;
 use crate::engine::TraceLevel;
 use crate::memory::{Bytes, Limit};
 use crate::output;
-use crate::rng::Streams;
 use crate::run;
 use crate::scenario::path::{self, Override};
 use crate::scenario::{
@@ -415,6 +414,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                     // resolved text).
                     match path::load(path, &set) {
                         Ok(s) => Draft::parse(s.to_ron(), path),
+                        // A scenario error names its file already.
+                        Err(e @ path::PathError::Scenario(_)) => {
+                            failed = true;
+                            eprintln!("error: {e}");
+                            continue;
+                        }
                         Err(e) => {
                             failed = true;
                             eprintln!("error: {}: {e}", path.display());
@@ -525,7 +530,7 @@ pub fn check(mut draft: Draft, limit: Option<Limit>) -> Checked {
     let mut shape = None;
     if draft.can_check_with_data() {
         if let Some(s) = draft.scenario() {
-            let found = data::load_within(&s.data, &Streams::new(s.seed), limit).map(|dataset| {
+            let found = data::load_within(&s.data, &s.streams(), limit).map(|dataset| {
                 let shape = dataset.shape();
                 let problems = validate_with_data_within(s, &shape, Ok(limit));
                 (shape, problems, warnings_with_data(s, &shape))

@@ -108,7 +108,7 @@ impl Plan {
     /// Loads the data and resolves `scenario` (already validated) against it. Every problem that
     /// needs the data or the network is reported at once.
     pub fn new(scenario: &Scenario) -> Result<Plan, PlanError> {
-        let streams = Streams::new(scenario.seed);
+        let streams = scenario.streams();
         let dataset = data::load(&scenario.data, &streams)?;
         let problems = crate::scenario::validate_with_data(scenario, &dataset.shape());
         if !problems.is_empty() {

@@ -46,26 +46,76 @@ pub enum Purpose {
     Reinit = 11,
 }
 
-/// Hands out the generator of each purpose for one seed.
+/// What a purpose's seed follows: the scenario's `seeds` field can key each group by its own seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SeedGroup {
+    /// The data: synthetic generation and the train/test split.
+    Data = 0,
+    /// The order of training samples.
+    Order = 1,
+    /// The network: sparse topology, initial and feedback weights.
+    Network = 2,
+    /// Message drops and delays.
+    Links = 3,
+    /// Random faults and the weights of neurons that lose their state.
+    Faults = 4,
+}
+
+impl SeedGroup {
+    /// Every group, in order.
+    pub const ALL: [SeedGroup; 5] = [
+        SeedGroup::Data,
+        SeedGroup::Order,
+        SeedGroup::Network,
+        SeedGroup::Links,
+        SeedGroup::Faults,
+    ];
+}
+
+impl Purpose {
+    /// The seed group of this purpose. Exhaustive on purpose: a new purpose must say which seed it
+    /// follows.
+    pub fn group(self) -> SeedGroup {
+        match self {
+            Purpose::DataGen | Purpose::Split => SeedGroup::Data,
+            Purpose::Order => SeedGroup::Order,
+            Purpose::Topology | Purpose::Init | Purpose::Feedback => SeedGroup::Network,
+            Purpose::ForwardMessages | Purpose::AttentionMessages => SeedGroup::Links,
+            Purpose::Faults | Purpose::Reinit => SeedGroup::Faults,
+        }
+    }
+}
+
+/// Hands out the generator of each purpose: by default all keyed by one seed, each seed group
+/// possibly by its own (a scenario's `seeds` field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Streams {
-    seed: u64,
+    /// The seed of each group, by group number.
+    seeds: [u64; SeedGroup::ALL.len()],
 }
 
 impl Streams {
     /// The streams of a scenario seed.
     pub fn new(seed: u64) -> Self {
-        Streams { seed }
+        Streams {
+            seeds: [seed; SeedGroup::ALL.len()],
+        }
     }
 
-    /// The scenario seed.
-    pub fn seed(&self) -> u64 {
-        self.seed
+    /// These streams with `group` keyed by `seed` instead.
+    pub fn reseeded(mut self, group: SeedGroup, seed: u64) -> Self {
+        self.seeds[group as usize] = seed;
+        self
+    }
+
+    /// The seed `purpose` is keyed by.
+    pub fn seed_of(&self, purpose: Purpose) -> u64 {
+        self.seeds[purpose.group() as usize]
     }
 
     /// A fresh generator for `purpose`: calling twice gives the same sequence.
     pub fn stream(&self, purpose: Purpose) -> Rng {
-        let mut rng = Rng::seed_from_u64(self.seed);
+        let mut rng = Rng::seed_from_u64(self.seed_of(purpose));
         rng.set_stream(purpose as u64);
         rng
     }

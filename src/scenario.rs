@@ -2,7 +2,7 @@
 //!
 //! A [`Scenario`] is plain serde data, one file per part of it: [`DataSpec`] (`data_spec.rs`),
 //! [`NetworkSpec`] (`network.rs`), [`LearningSpec`] (`learning.rs`), [`LinkSpec`] (`links.rs`),
-//! [`Fault`] (`faults.rs`), [`NeuronRef`] and [`LayerRef`] (`refs.rs`), [`EvaluationSpec`] and
+//! [`Fault`] (`faults.rs`), [`NeuronRef`] and [`LayerRef`] (`refs.rs`), [`SeedSpec`] (`seeds.rs`), [`EvaluationSpec`] and
 //! [`Expectation`] (`evaluation.rs`). Every optional field has a default, written in its doc comment;
 //! `docs/scenarios.md` is the user-facing reference.
 //!
@@ -22,6 +22,7 @@ mod parse;
 pub mod path;
 mod problem;
 mod refs;
+mod seeds;
 #[cfg(test)]
 mod test_util;
 mod validate;
@@ -40,6 +41,7 @@ pub use network::{Activation, Connectivity, NetworkSpec, OutputKind};
 pub use parse::{Draft, MAX_SCENARIO_BYTES};
 pub use problem::{Position, Problem};
 pub use refs::{LayerRef, NeuronRef};
+pub use seeds::SeedSpec;
 pub use validate::warnings_with_data;
 pub use validate::{
     estimate as estimate_memory, validate_with_data, validate_with_data_within, DataShape,
@@ -56,6 +58,10 @@ pub struct Scenario {
     /// Root of every random stream. Default `0`.
     #[serde(default)]
     pub seed: u64,
+    /// Seeds of some purposes, independent of `seed`. Default: none (every purpose follows `seed`);
+    /// written in `resolved.ron` only when set.
+    #[serde(default)]
+    pub seeds: SeedSpec,
     /// Where the samples come from.
     pub data: DataSpec,
     /// Shape of the network.
@@ -131,6 +137,11 @@ pub enum ScenarioError {
 }
 
 impl Scenario {
+    /// The random streams of this scenario: `seed`, with the purposes `seeds` names reseeded.
+    pub fn streams(&self) -> crate::rng::Streams {
+        self.seeds.streams(self.seed)
+    }
+
     /// Reads, parses and validates a scenario file. Relative data paths are resolved against the file's
     /// folder.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {

@@ -241,6 +241,17 @@ fn set_overrides_fields_and_lands_in_resolved_ron() {
         ],
         d,
     );
+    // A seed group of its own, though the file does not write `seeds`.
+    ok(&["validate", xor, "--set", "seeds.faults=3"], d);
+    // A value problem names the file once.
+    let out = neuragent(&["validate", xor, "--set", "links.drop_probability=0.2"], d);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.matches(xor).count(),
+        2,
+        "the header and the position: {stderr}"
+    );
     for (set, needle) in [
         ("links.drop_probabilty=0.2", "no field `drop_probabilty`"),
         (

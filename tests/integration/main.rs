@@ -16,5 +16,6 @@ mod observation;
 mod outputs;
 mod replay;
 mod scenarios;
+mod seeds;
 mod sweep;
 mod validate;

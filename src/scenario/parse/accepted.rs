@@ -62,12 +62,20 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
     let exact = match (container, field) {
         ("", "") => Some(
             "Scenario(name: .., data: .., network: .., learning: ..), with the optional fields seed, \
-             links, faults, evaluation, expect and check",
+             seeds, links, faults, evaluation, expect and check",
         ),
         ("Scenario", "name") => Some(
             "a name in double quotes, made of ASCII letters, digits, '-', '_' and '.', e.g. \"xor-1\"",
         ),
         ("Scenario", "seed") => Some("a whole number from 0 to 18446744073709551615"),
+        ("Scenario", "seeds") => Some(
+            "(data: s, order: s, network: s, links: s, faults: s), each optional, each a whole \
+             number from 0 to 18446744073709551615",
+        ),
+        ("SeedSpec", _) => Some(
+            "a whole number from 0 to 18446744073709551615 (bare or in Some(..)), or None to follow \
+             seed",
+        ),
         ("Scenario", "data") => for_type("DataSpec"),
         ("Scenario", "network") => for_type("NetworkSpec"),
         ("Scenario", "learning") => for_type("LearningSpec"),

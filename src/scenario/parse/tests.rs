@@ -361,7 +361,8 @@ fn every_field_says_what_it_accepts() {
         "(hidden: [3, 2], activation: Relu, output: Linear, connectivity: Sparse(density: 0.5), skip: true)",
         "(rule: EstimatedAttention(estimator: Ema(decay: 0.5), send: EveryK(2), step: Greedy), \
          optimizer: Sgd(lr: 0.001, momentum: 0.9), batch_size: 1, epochs: 3, in_flight: 2, engine: Some(Events))",
-        "seed: 3, links: (forward_delay: Uniform(min: 0, max: 5), attention_delay: LogNormal(mu: 0.0, sigma: 1.0), \
+        "seed: 3, seeds: (data: 1, order: None, network: Some(2), links: 3, faults: 4), \
+         links: (forward_delay: Uniform(min: 0, max: 5), attention_delay: LogNormal(mu: 0.0, sigma: 1.0), \
             drop_probability: 0.1, forward_drop: 0.2, attention_drop: None, wait_timeout: 10, missing_input: LastValue, \
             overrides: [(link: Between(from: Input(0), to: Hidden(layer: 0, index: 1)), forward_delay: Exponential(mean: 2.0), \
                          attention_delay: Constant(3), forward_drop: 0.5, attention_drop: 0.0), \
@@ -408,6 +409,7 @@ fn every_field_says_what_it_accepts() {
         visited.iter().map(|(c, _, _)| c.as_str()).collect();
     for c in [
         "Scenario",
+        "SeedSpec",
         "DataSpec::Blobs",
         "NetworkSpec",
         "Connectivity::Sparse",
