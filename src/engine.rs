@@ -109,7 +109,8 @@ pub struct EventEngine<'p> {
     out_layer_start: Vec<usize>,
     /// Set while the inputs of a new sample send: receivers are planned once afterwards.
     deferring: bool,
-    /// Set while a fault timed by a tick is carried out, before that tick's arrivals.
+    /// Set from a fault timed by a tick until the next action: what happens meanwhile (the fault,
+    /// and the admissions it lets in) comes before that tick's arrivals.
     at_tick: bool,
     /// Whether the observer wants per-sample calls.
     observing: bool,
@@ -395,6 +396,8 @@ impl Trainer for EventEngine<'_> {
             }
             self.now = key.time;
             self.events += 1;
+            // Past the tick's faults (and what they set off): its arrivals come now.
+            self.at_tick = false;
             self.acct
                 .arrive_until(self.now, true, self.t, &mut self.tracer);
             self.estimates_until(true);

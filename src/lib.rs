@@ -46,6 +46,9 @@
 //! * [`sweep`] — stability analysis: seed × parameter sweeps on every core and across a cluster,
 //!   convergence checks over seeds, edges by bisection and comparisons (`docs/experiments.md`);
 //!   [`scenario::path`] names one field of a scenario for sweeps and `--set`.
+//! * `testing` (cargo feature `testing`) — convergence conditions as property tests: proptest
+//!   strategies for scenarios within bounds, trajectories, and counterexamples that `neuragent run`
+//!   replays (`docs/convergence.md`).
 //!
 //! ## Determinism
 //!
@@ -115,5 +118,7 @@ pub mod rule;
 pub mod run;
 pub mod scenario;
 pub mod sweep;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod topology;
 pub mod trainer;

@@ -10,9 +10,12 @@ use crate::plan::FaultAction;
 
 impl EventEngine<'_> {
     /// Carries out a fault action. `at_tick`: the action is timed by a tick and happens before that
-    /// tick's arrivals; otherwise it happens at a sample's admission, after them.
+    /// tick's arrivals; otherwise it happens at a sample's admission — after them, unless that
+    /// admission itself follows a tick-timed fault at this tick (a sample that a crash completes
+    /// lets the next one in, still before the arrivals): the engine's `at_tick` stays set until
+    /// the tick's next action.
     pub(super) fn apply_fault(&mut self, action: FaultAction, at_tick: bool) {
-        self.at_tick = at_tick;
+        self.at_tick |= at_tick;
         match action {
             FaultAction::Crash { neuron } => self.crash(neuron),
             FaultAction::Recover { neuron, lose_state } => self.recover(neuron, lose_state),
@@ -37,7 +40,6 @@ impl EventEngine<'_> {
                 self.tracer.event(self.now, "repair", None, None);
             }
         }
-        self.at_tick = false;
     }
 
     /// Neuron `j` goes down: it abandons every sample it was working on.
@@ -81,13 +83,20 @@ impl EventEngine<'_> {
         }
     }
 
+    /// Whether a message sent at `sent` for `arrival` has arrived by now. One sent at an earlier
+    /// tick for this tick arrives after the faults timed at this tick (and what they set off),
+    /// before anything else that happens at it; one with delay 0 arrives as it is sent.
+    #[inline]
+    pub(super) fn arrived(&self, arrival: u64, sent: u64) -> bool {
+        arrival < self.now || (arrival == self.now && !(self.at_tick && sent < self.now))
+    }
+
     /// Neuron `j` stops waiting for `slot`: its messages still on their way will arrive late —
     /// forward inputs (if `forward`), attention or an output's demand (if `backward`) — and those
     /// that arrived reached a waiting neuron on time. A message with delay 0 arrives as it is sent;
     /// one sent at an earlier tick for this tick arrives after a fault timed at this tick, but before
     /// anything else that happens at it.
     pub(super) fn late_in_flight(&mut self, j: usize, slot: usize, forward: bool, backward: bool) {
-        let (now, at_tick) = (self.now, self.at_tick);
         let t = self.t;
         let position = self.slots.info[slot].position;
         let late =
@@ -96,7 +105,7 @@ impl EventEngine<'_> {
                     return;
                 }
                 let m = engine.sent_message(kind, position, link, slot, arrival);
-                if arrival > now || (at_tick && arrival == now && m.sent < now) {
+                if !engine.arrived(arrival, m.sent) {
                     engine.acct.pending(m, layer, arrival);
                 } else {
                     engine.tracer.message(t, m, Fate::OnTime(arrival));

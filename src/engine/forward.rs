@@ -344,9 +344,8 @@ impl EventEngine<'_> {
                 continue;
             }
             let m = self.sent_message(MessageKind::Output, position, o, slot, arrival);
-            if arrival > self.now {
-                self.acct
-                    .late(self.now, m, layer, arrival, t, &mut self.tracer);
+            if !self.arrived(arrival, m.sent) {
+                self.acct.pending(m, layer, arrival);
             } else {
                 self.tracer.message(t, m, Fate::OnTime(arrival));
             }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use neuragent::scenario::Scenario;
+use neuragent::testing::{Property, Replay, Strategy, TestCaseResult};
 
 /// Parses a scenario from RON text, panicking with the error if it is not valid.
 pub fn scenario(text: &str) -> Scenario {
@@ -21,4 +22,26 @@ pub fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Whether `test` fails on one of exactly `cases` cases of `strategy` (whatever `PROPTEST_CASES`
+/// says): for a property stated outside its measured region, which must fail there. No shrinking,
+/// no regression file; the counterexample goes to the temporary folder.
+pub fn fails_somewhere<S>(
+    name: &str,
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> TestCaseResult,
+) -> bool
+where
+    S: Strategy,
+    S::Value: Replay,
+{
+    Property::new(name)
+        .cases_exactly(cases)
+        .shrink_iters(0)
+        .without_regression_file()
+        .save_to(std::env::temp_dir().join("neuragent-beyond"))
+        .find(strategy, test)
+        .is_err()
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod convergence;
 mod dense;
 mod determinism;
 mod differential;
@@ -10,8 +11,10 @@ mod experiments;
 mod faults;
 mod golden;
 mod hostile;
+mod invariants;
 mod observation;
 mod outputs;
+mod replay;
 mod scenarios;
 mod seeds;
 mod sweep;
