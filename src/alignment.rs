@@ -156,8 +156,12 @@ impl<'a> Alignment<'a> {
         let outputs = network.width(last);
         for (s, &i) in self.queued.iter().enumerate() {
             let demand = &mut self.demand[last].as_mut_slice()[s * outputs..(s + 1) * outputs];
-            self.output
-                .loss_and_demands(self.batch.values(last, s), self.data.targets(i), demand);
+            self.output.loss_and_demands_in(
+                self.data.head(i),
+                self.batch.values(last, s),
+                self.data.targets(i),
+                demand,
+            );
         }
         for m in (1..last).rev() {
             let (lower, upper) = self.demand.split_at_mut(m + 1);

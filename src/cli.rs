@@ -541,6 +541,8 @@ pub fn check(mut draft: Draft, limit: Option<Limit>) -> Checked {
                     draft.add(problems);
                     draft.add_warnings(warnings);
                 }
+                // Tasks that do not fit the data are problems of fields, placed in the file.
+                Err(data::DataError::Tasks { problems, .. }) => draft.add(problems),
                 Err(e) => data_error = Some(e),
             }
         }

@@ -14,6 +14,7 @@ mod csv_file;
 mod error;
 mod sensors;
 mod synthetic;
+mod tasks;
 
 use rand::seq::SliceRandom;
 
@@ -24,6 +25,7 @@ use crate::scenario::{DataShape, DataSource, DataSpec, SplitOptions, TaskKind};
 pub use builtin::BUILTIN_NAMES;
 pub use csv_file::{MAX_CLASSES, MAX_FILE_BYTES, MAX_ROW_PROBLEMS};
 pub use error::DataError;
+pub use tasks::TaskSet;
 
 /// A dataset split into training and test samples.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +41,8 @@ pub struct Dataset {
     pub train: Split,
     /// The held-out samples.
     pub test: Split,
+    /// The tasks, for a `Tasks` source (`None` otherwise): each task's samples, classes and mode.
+    pub tasks: Option<TaskSet>,
 }
 
 impl Dataset {
@@ -104,6 +108,13 @@ pub struct Split {
     targets: Vec<f64>,
     /// One class per sample for classification, empty for regression.
     labels: Vec<usize>,
+    /// The task of each sample; empty without tasks.
+    task_of: Vec<u32>,
+    /// Number of tasks (1 without tasks).
+    n_tasks: usize,
+    /// The outputs each task's samples use (its head), in `Task` mode; empty when every sample uses
+    /// every output.
+    heads: Vec<std::ops::Range<usize>>,
 }
 
 impl Split {
@@ -141,7 +152,67 @@ impl Split {
             features,
             targets,
             labels,
+            task_of: Vec::new(),
+            n_tasks: 1,
+            heads: Vec::new(),
         }
+    }
+
+    /// The split with the task of each sample (`task_of`, each below `n_tasks`) and, in `Task`
+    /// mode, the head (range of outputs) of each task (`heads` empty: every sample uses every
+    /// output).
+    ///
+    /// # Panics
+    /// When the lengths disagree or a task or head is out of range: built by this crate.
+    pub fn with_tasks(
+        mut self,
+        task_of: Vec<u32>,
+        n_tasks: usize,
+        heads: Vec<std::ops::Range<usize>>,
+    ) -> Split {
+        assert_eq!(task_of.len(), self.len, "one task per sample");
+        assert!(task_of.iter().all(|&t| (t as usize) < n_tasks), "task ids");
+        assert!(
+            heads.is_empty() || heads.len() == n_tasks,
+            "one head per task"
+        );
+        assert!(
+            heads
+                .iter()
+                .all(|h| h.start < h.end && h.end <= self.n_outputs),
+            "heads within the outputs"
+        );
+        self.task_of = task_of;
+        self.n_tasks = n_tasks;
+        self.heads = heads;
+        self
+    }
+
+    /// Number of tasks its samples belong to (1 without tasks).
+    pub fn n_tasks(&self) -> usize {
+        self.n_tasks
+    }
+
+    /// The task of sample `i` (0 without tasks).
+    #[inline]
+    pub fn task(&self, i: usize) -> usize {
+        self.task_of.get(i).map_or(0, |&t| t as usize)
+    }
+
+    /// The outputs sample `i` is trained and evaluated on: its task's head in `Task` mode, every
+    /// output otherwise.
+    #[inline]
+    pub fn head(&self, i: usize) -> std::ops::Range<usize> {
+        if self.heads.is_empty() {
+            0..self.n_outputs
+        } else {
+            self.heads[self.task(i)].clone()
+        }
+    }
+
+    /// Whether some samples use only part of the outputs (`Task` mode).
+    pub fn has_heads(&self) -> bool {
+        !self.heads.is_empty()
     }
 
     /// Number of samples.
@@ -226,6 +297,10 @@ pub fn load_within(
     streams: &Streams,
     limit: Option<Limit>,
 ) -> Result<Dataset, DataError> {
+    if let DataSource::Tasks { base, split, mode } = &spec.source {
+        let base = load_within(base, streams, limit)?;
+        return tasks::build(base, split, *mode, streams, limit);
+    }
     let SplitOptions {
         test_fraction,
         standardize,
@@ -262,6 +337,7 @@ pub fn load_within(
             samples,
             noise,
         } => sensors::sensors(*count, *samples, *noise, streams)?,
+        DataSource::Tasks { .. } => unreachable!("loaded above"),
     };
     let outputs = if table.n_targets > 0 {
         table.n_targets
@@ -420,6 +496,7 @@ fn split(
         task,
         train,
         test,
+        tasks: None,
     })
 }
 

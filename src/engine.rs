@@ -344,6 +344,7 @@ impl Trainer for EventEngine<'_> {
         let checkpoints = schedule.checkpoints();
         let mut next_checkpoint = 0;
         self.observing = observer.wants_samples();
+        self.learner.course = schedule.course().clone();
         for (index, &(tick, _)) in self.plan.faults.by_tick().iter().enumerate() {
             self.queue.push(
                 Key::fault(tick, index),

@@ -2,6 +2,10 @@
 //!
 //! It runs the dense forward pass ([`Network::forward`]) over the split, [`CHUNK`] samples at a
 //! time, with portable products ([`crate::dense::Products::Portable`]): the same numbers on every machine, whichever engine trained.
+//!
+//! A sample of a task with its own head (`Task` mode) is scored on that head alone: its loss is
+//! the head's, its prediction the head's largest output. For a split of several tasks the scores of
+//! each task are kept too ([`Evaluator::task_scores`]), from the same forward pass.
 
 use crate::data::Split;
 use crate::dense::{Batch, Network};
@@ -32,6 +36,35 @@ pub struct Evaluator<'a> {
     prediction: Vec<f64>,
     target_sum: Vec<f64>,
     target_sq: Vec<f64>,
+    /// Per task of the last split evaluated, when it has several.
+    tallies: Vec<Tally>,
+    by_task: Vec<Scores>,
+}
+
+/// What one task's samples added up to.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    n: usize,
+    loss: f64,
+    correct: usize,
+    residual: f64,
+    target_sum: Vec<f64>,
+    target_sq: Vec<f64>,
+}
+
+/// `1 − SS_res / SS_tot` pooled over outputs, NaN when the targets are constant.
+fn r2(n: usize, residual: f64, sum: &[f64], sq: &[f64]) -> f64 {
+    let n = n.max(1) as f64;
+    let total: f64 = sum
+        .iter()
+        .zip(sq)
+        .map(|(&sum, &sq)| sq - sum * sum / n)
+        .sum();
+    if total > 0.0 {
+        1.0 - residual / total
+    } else {
+        f64::NAN
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -46,7 +79,15 @@ impl<'a> Evaluator<'a> {
             prediction: vec![0.0; outputs],
             target_sum: vec![0.0; outputs],
             target_sq: vec![0.0; outputs],
+            tallies: Vec::new(),
+            by_task: Vec::new(),
         }
+    }
+
+    /// The scores of each task of the split last evaluated, in task order: one entry, the whole
+    /// split's, for a split without tasks.
+    pub fn task_scores(&self) -> &[Scores] {
+        &self.by_task
     }
 
     /// Scores `params` on every sample of `split`: `O(synapses + samples · Σ block sizes)`.
@@ -58,6 +99,19 @@ impl<'a> Evaluator<'a> {
         let mut residual = 0.0;
         self.target_sum.fill(0.0);
         self.target_sq.fill(0.0);
+        let tasks = split.n_tasks();
+        let outputs = self.prediction.len();
+        self.tallies.clear();
+        if tasks > 1 {
+            self.tallies.resize(
+                tasks,
+                Tally {
+                    target_sum: vec![0.0; outputs],
+                    target_sq: vec![0.0; outputs],
+                    ..Tally::default()
+                },
+            );
+        }
         for start in (0..split.len()).step_by(CHUNK) {
             let n = CHUNK.min(split.len() - start);
             for s in 0..n {
@@ -67,19 +121,36 @@ impl<'a> Evaluator<'a> {
             for s in 0..n {
                 let i = start + s;
                 let (target, values) = (split.targets(i), self.batch.values(last, s));
-                loss += self.output.predict(values, target, &mut self.prediction);
+                let head = split.head(i);
+                let sample_loss =
+                    self.output
+                        .predict_in(head.clone(), values, target, &mut self.prediction);
+                loss += sample_loss;
                 let best =
-                    values
-                        .iter()
-                        .enumerate()
-                        .fold(0, |best, (k, &v)| if v > values[best] { k } else { best });
-                if split.label(i) == Some(best) {
+                    head.clone().fold(
+                        head.start,
+                        |best, k| if values[k] > values[best] { k } else { best },
+                    );
+                let hit = split.label(i) == Some(best);
+                if hit {
                     correct += 1;
                 }
+                let mut sample_residual = 0.0;
                 for (k, (&p, &y)) in self.prediction.iter().zip(target).enumerate() {
                     residual += (p - y).powi(2);
+                    sample_residual += (p - y).powi(2);
                     self.target_sum[k] += y;
                     self.target_sq[k] += y * y;
+                }
+                if let Some(tally) = self.tallies.get_mut(split.task(i)) {
+                    tally.n += 1;
+                    tally.loss += sample_loss;
+                    tally.correct += usize::from(hit);
+                    tally.residual += sample_residual;
+                    for (k, &y) in target.iter().enumerate() {
+                        tally.target_sum[k] += y;
+                        tally.target_sq[k] += y * y;
+                    }
                 }
             }
         }
@@ -90,7 +161,7 @@ impl<'a> Evaluator<'a> {
             .zip(&self.target_sq)
             .map(|(&sum, &sq)| sq - sum * sum / n)
             .sum();
-        Scores {
+        let scores = Scores {
             loss: loss / n,
             accuracy: split.label(0).map(|_| correct as f64 / n),
             r2: if total > 0.0 {
@@ -98,6 +169,21 @@ impl<'a> Evaluator<'a> {
             } else {
                 f64::NAN
             },
+        };
+        self.by_task.clear();
+        if self.tallies.is_empty() {
+            self.by_task.push(scores);
+        } else {
+            let classification = split.label(0).is_some();
+            for t in &self.tallies {
+                let count = t.n.max(1) as f64;
+                self.by_task.push(Scores {
+                    loss: t.loss / count,
+                    accuracy: classification.then(|| t.correct as f64 / count),
+                    r2: r2(t.n, t.residual, &t.target_sum, &t.target_sq),
+                });
+            }
         }
+        scores
     }
 }

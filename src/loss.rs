@@ -5,6 +5,8 @@
 //! ([`softmax`]); training, evaluation and gradient alignment all go through
 //! [`OutputKind::predict`], so they agree to the bit.
 
+use std::ops::Range;
+
 use crate::scenario::OutputKind;
 
 /// Writes `softmax(z)` into `p` and returns `log Σ_k exp(z_k)`, both computed from `z − max z` so
@@ -59,6 +61,50 @@ impl OutputKind {
         }
         loss
     }
+
+    /// [`OutputKind::predict`] over the outputs in `head` only (a task's head in `Task` mode):
+    /// the prediction and loss of those outputs, as if they were the whole output layer; the
+    /// prediction of every other output is 0. With `head` the whole layer it is `predict`, bit for
+    /// bit.
+    pub fn predict_in(
+        self,
+        head: Range<usize>,
+        outputs: &[f64],
+        target: &[f64],
+        prediction: &mut [f64],
+    ) -> f64 {
+        if head.start == 0 && head.end == outputs.len() {
+            return self.predict(outputs, target, prediction);
+        }
+        prediction.fill(0.0);
+        self.predict(
+            &outputs[head.clone()],
+            &target[head.clone()],
+            &mut prediction[head],
+        )
+    }
+
+    /// [`OutputKind::loss_and_demands`] over the outputs in `head` only: the loss and demands of
+    /// those outputs, as if they were the whole output layer; every other output's demand is 0 (it
+    /// learns nothing from the sample). With `head` the whole layer it is `loss_and_demands`, bit
+    /// for bit.
+    pub fn loss_and_demands_in(
+        self,
+        head: Range<usize>,
+        outputs: &[f64],
+        target: &[f64],
+        demands: &mut [f64],
+    ) -> f64 {
+        if head.start == 0 && head.end == outputs.len() {
+            return self.loss_and_demands(outputs, target, demands);
+        }
+        demands.fill(0.0);
+        self.loss_and_demands(
+            &outputs[head.clone()],
+            &target[head.clone()],
+            &mut demands[head],
+        )
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +144,29 @@ mod tests {
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
         assert!(p[0] > p[1] && p[2] == 0.0);
         assert!((log_sum - (1000.0 + (1.0 + (-1.0f64).exp()).ln())).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_head_is_a_smaller_output_layer() {
+        let z = [0.3, -1.2, 2.0, 0.5, 0.1];
+        let y = [0.0, 0.0, 0.0, 1.0, 0.0];
+        let mut d = [9.0; 5];
+        let l = OutputKind::Softmax.loss_and_demands_in(3..5, &z, &y, &mut d);
+        let mut small = [0.0; 2];
+        let expected = OutputKind::Softmax.loss_and_demands(&z[3..], &y[3..], &mut small);
+        assert_eq!(l.to_bits(), expected.to_bits());
+        assert_eq!(&d[..3], &[0.0; 3]);
+        assert_eq!(&d[3..], &small);
+        // The whole layer as a head is the layer.
+        let mut whole = [0.0; 5];
+        let mut plain = [0.0; 5];
+        let a = OutputKind::Softmax.loss_and_demands_in(0..5, &z, &y, &mut whole);
+        let b = OutputKind::Softmax.loss_and_demands(&z, &y, &mut plain);
+        assert_eq!((a.to_bits(), whole), (b.to_bits(), plain));
+        let mut p = [9.0; 5];
+        let lp = OutputKind::Softmax.predict_in(3..5, &z, &y, &mut p);
+        assert_eq!(lp.to_bits(), expected.to_bits());
+        assert_eq!(&p[..3], &[0.0; 3]);
+        assert!((p[3] + p[4] - 1.0).abs() < 1e-15);
     }
 }

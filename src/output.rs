@@ -1,5 +1,6 @@
-//! The run folder: `resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg` and `curves.png`, written completely
-//! or not at all.
+//! The run folder: `resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg` and `curves.png` —
+//! and for tasks `accuracy.csv`, `task_accuracy.csv`, `tasks.svg` and `tasks.png` — written
+//! completely or not at all.
 //!
 //! Files are written into a temporary sibling folder which then replaces the destination. An existing
 //! run folder is only replaced when it holds a run of the same resolved scenario (which the new run
@@ -9,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::plot;
-use crate::run::{MetricsRow, RunResult};
+use crate::run::{MetricsRow, RunResult, TaskOutcome};
 
 /// Why a run folder could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +66,8 @@ pub fn trace_staging_path(dir: &Path) -> PathBuf {
 }
 
 /// The files of a run (`resolved.ron`, `metrics.csv`, `summary.json`, `curves.svg`, `curves.png`,
-/// and `dynamics.svg`, `dynamics.png` when the run measured any of them), as bytes.
+/// `dynamics.svg`, `dynamics.png` when the run measured any of them, and for tasks those of
+/// `render_tasks`), as bytes.
 pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let resolved = result.scenario.to_ron();
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -119,7 +121,47 @@ pub fn render(result: &RunResult) -> Result<Vec<(&'static str, Vec<u8>)>, Output
         files.push(("dynamics.svg", figure.svg.into_bytes()));
         files.push(("dynamics.png", figure.png));
     }
+    if let Some(tasks) = &result.tasks {
+        files.extend(render_tasks(result, tasks, &title)?);
+    }
     Ok(files)
+}
+
+/// The files of a run over tasks: `accuracy.csv` (the matrix `R`), `task_accuracy.csv` (every
+/// task's score at every checkpoint) and `tasks.svg` / `tasks.png`.
+fn render_tasks(
+    result: &RunResult,
+    tasks: &TaskOutcome,
+    title: &str,
+) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
+    let (name, seed) = (&result.summary.name, result.summary.seed);
+    let encode = |file: &'static str| {
+        move |e: csv::Error| OutputError::Encode {
+            file,
+            message: e.to_string(),
+        }
+    };
+    let matrix = tasks
+        .matrix_csv(name, seed)
+        .map_err(encode("accuracy.csv"))?;
+    let curve = tasks
+        .curve_csv(name, seed)
+        .map_err(encode("task_accuracy.csv"))?;
+    let figure = plot::TaskCurves::new(title, tasks);
+    let svg = plot::render_svg(&figure).map_err(|message| OutputError::Encode {
+        file: "tasks.svg",
+        message,
+    })?;
+    let png = plot::render_png(&figure).map_err(|message| OutputError::Encode {
+        file: "tasks.png",
+        message,
+    })?;
+    Ok(vec![
+        ("accuracy.csv", matrix),
+        ("task_accuracy.csv", curve),
+        ("tasks.svg", svg.into_bytes()),
+        ("tasks.png", png),
+    ])
 }
 
 /// Writes the run folder `dir`, moving the finished event trace `trace` (a file beside `dir`) into

@@ -90,7 +90,9 @@ pub struct Plan {
     /// Fixed random feedback weights, one per synapse (feedback stream); empty unless the rule pays
     /// attention through them.
     pub feedback: Vec<f64>,
-    /// The training schedule (order stream).
+    /// The training schedule (order stream): the order of samples, batches, checkpoints, and for
+    /// tasks and rate schedules where each task ends, the rate of every position and whether
+    /// optimizers start afresh with each task.
     pub schedule: Schedule,
     /// Which engine runs it.
     pub engine: Engine,
@@ -138,11 +140,18 @@ impl Plan {
             Vec::new()
         };
         let l = &scenario.learning;
-        let schedule = Schedule::new(
-            dataset.train.len(),
+        // Tasks one after another (one task, the whole training split, without `Tasks` data).
+        let tasks = match &dataset.tasks {
+            Some(tasks) => tasks.train.clone(),
+            None => std::iter::once(0..dataset.train.len()).collect(),
+        };
+        let schedule = Schedule::with_tasks(
+            &tasks,
             l.epochs,
             l.batch_size,
             scenario.evaluation.per_epoch,
+            l.lr_schedule,
+            l.fresh_optimizer,
             &mut streams.stream(Purpose::Order),
         );
         let sgd = match l.optimizer {

@@ -1,6 +1,6 @@
 //! Figures, each written as SVG and PNG that render the same on any machine: the learning curves and
-//! the dynamics (alignment, messages, staleness, faults) of a run, learning curves of several
-//! scenarios over seeds, stability maps and edges.
+//! the dynamics (alignment, messages, staleness, faults) of a run, each task's accuracy over a run of
+//! tasks, learning curves of several scenarios over seeds, stability maps and edges.
 //!
 //! Every figure is a [`Draw`] value rendered by [`render`]; text is laid out and drawn with a font
 //! compiled into the binary (a subset of DejaVu Sans), which the SVG also embeds.
@@ -10,6 +10,7 @@ mod dynamics;
 mod edges;
 mod figure;
 mod heatmap;
+mod tasks;
 
 use plotters::prelude::{RGBColor, SeriesLabelPosition};
 
@@ -18,6 +19,7 @@ pub use dynamics::run_dynamics;
 pub use edges::{EdgeRow, Edges};
 pub use figure::{render, render_png, render_svg, Draw, Figure};
 pub use heatmap::{viridis, Cell, HeatPanel, Heatmap};
+pub use tasks::TaskCurves;
 
 use crate::run::MetricsRow;
 

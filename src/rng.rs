@@ -44,12 +44,18 @@ pub enum Purpose {
     Faults = 10,
     /// Weights of neurons that lose their state when they recover.
     Reinit = 11,
+    /// The order of classes cut into tasks by `RandomClasses` (the seed-dependent pairing of
+    /// classes).
+    TaskClasses = 12,
+    /// The feature permutations of `Permuted` tasks.
+    TaskPermutations = 13,
 }
 
 /// What a purpose's seed follows: the scenario's `seeds` field can key each group by its own seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SeedGroup {
-    /// The data: synthetic generation and the train/test split.
+    /// The data: synthetic generation, the train/test split, and the tasks cut from it (the
+    /// pairing of classes, the feature permutations).
     Data = 0,
     /// The order of training samples.
     Order = 1,
@@ -77,7 +83,10 @@ impl Purpose {
     /// follows.
     pub fn group(self) -> SeedGroup {
         match self {
-            Purpose::DataGen | Purpose::Split => SeedGroup::Data,
+            Purpose::DataGen
+            | Purpose::Split
+            | Purpose::TaskClasses
+            | Purpose::TaskPermutations => SeedGroup::Data,
             Purpose::Order => SeedGroup::Order,
             Purpose::Topology | Purpose::Init | Purpose::Feedback => SeedGroup::Network,
             Purpose::ForwardMessages | Purpose::AttentionMessages => SeedGroup::Links,

@@ -6,6 +6,7 @@
 //! [`expect`], the warnings in `warnings`.
 
 pub mod expect;
+pub mod forgetting;
 pub mod inputs;
 pub mod metrics;
 mod recorder;
@@ -26,6 +27,7 @@ use crate::topology::Params;
 use crate::trainer::{Checkpoint, MessageStats, Observer, Staleness, TrainReport, Trainer};
 
 pub use expect::ExpectationResult;
+pub use forgetting::{Forgetting, TaskOutcome, TaskSummary};
 pub use metrics::MetricsRow;
 pub use summary::{
     Diverged, LayerMessages, MessageSummary, StalenessSummary, Summary, MESSAGE_BYTES,
@@ -58,6 +60,9 @@ pub struct RunResult {
     pub summary: Summary,
     /// Parameters at the end.
     pub params: Params,
+    /// For `Tasks` data: each task's test score at every checkpoint and the matrix `R` (`None`
+    /// otherwise).
+    pub tasks: Option<TaskOutcome>,
 }
 
 /// A trace to write during training: where, and how much.
@@ -203,6 +208,8 @@ pub fn run_plan<'p>(
         metrics: Vec::new(),
         progress,
         samples_total: plan.schedule.len(),
+        tasks: plan.dataset.tasks.as_ref().map(|_| &plan.schedule),
+        task_curve: Vec::new(),
     };
     let no_messages = MessageStats::new(layers);
     let mut initial = recorder.row(&Checkpoint {
@@ -223,6 +230,18 @@ pub fn run_plan<'p>(
     recorder.report_progress(&initial);
     recorder.metrics.push(initial);
     let (report, params) = train(plan, plan.initial.clone(), &mut recorder, trace)?;
+    let tasks = plan.dataset.tasks.as_ref().map(|tasks| {
+        TaskOutcome::new(
+            tasks,
+            plan.schedule.task_ends(),
+            recorder.classification,
+            std::mem::take(&mut recorder.task_curve),
+        )
+    });
+    let forgetting = tasks
+        .as_ref()
+        .map(TaskOutcome::forgetting)
+        .unwrap_or_default();
     let metrics = recorder.metrics;
     let last = metrics.last().expect("the initial row is always there");
     let diverged = report.diverged.is_some();
@@ -247,6 +266,11 @@ pub fn run_plan<'p>(
         final_test_loss: last.test_loss,
         final_test_r2: last.test_r2,
         final_train_loss: last.train_loss,
+        tasks: tasks.as_ref().map(TaskOutcome::summary),
+        average_accuracy: forgetting.average_accuracy,
+        learning_accuracy: forgetting.learning_accuracy,
+        backward_transfer: forgetting.backward_transfer,
+        first_task_drop: forgetting.first_task_drop,
         samples_seen: report.samples_seen,
         sim_ticks: report.sim_ticks,
         events: report.events,
@@ -269,5 +293,6 @@ pub fn run_plan<'p>(
         metrics,
         summary,
         params,
+        tasks,
     })
 }

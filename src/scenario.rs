@@ -32,10 +32,12 @@ use std::path::{Path, PathBuf};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
-pub use data_spec::{DataSource, DataSpec, SplitOptions};
+pub use data_spec::{DataSource, DataSpec, SplitOptions, TaskMode, TaskSplit};
 pub use evaluation::{CheckSpec, EvaluationSpec, Expectation};
 pub use faults::{Fault, When};
-pub use learning::{Engine, Estimator, LearningSpec, OptimizerSpec, RuleSpec, SendPolicy, Step};
+pub use learning::{
+    Engine, Estimator, LearningSpec, OptimizerSpec, RateSchedule, RuleSpec, SendPolicy, Step,
+};
 pub use links::{Delay, LinkOverride, LinkSelector, LinkSpec, MissingInput};
 pub use network::{Activation, Connectivity, NetworkSpec, OutputKind};
 pub use parse::{Draft, MAX_SCENARIO_BYTES};

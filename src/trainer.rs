@@ -6,21 +6,96 @@ use serde::Serialize;
 
 use crate::data::Split;
 use crate::rng::Rng;
+use crate::rule::Sgd;
+use crate::scenario::RateSchedule;
 use crate::topology::Params;
 
-/// The order in which training samples enter the network, how they group into batches, and when the
-/// run is observed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The order in which training samples enter the network, how they group into batches, when the
+/// run is observed, and — for tasks trained one after another and learning-rate schedules — where
+/// each task ends, the rate factor of every position and whether neurons start each task with a
+/// fresh optimizer.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Schedule {
     order: Vec<u32>,
     batch_len: Vec<u32>,
     checkpoints: Vec<usize>,
+    /// The position where each epoch ends (the epochs of every task, in order).
+    epoch_ends: Vec<usize>,
+    course: Course,
+}
+
+/// What an update needs of the schedule: the task of a position, the rate factor there, and
+/// whether neurons start each task with a fresh optimizer. Engines keep a copy for the run.
+///
+/// The rule every engine follows: an update (a neuron applying its batch) takes the rate of the
+/// latest, in schedule order, of the samples it learned from; and with a fresh optimizer per task,
+/// a neuron zeroes its optimizer state (momentum) just before its first update whose latest sample
+/// belongs to a later task than its previous update's. The dense trainers update every neuron at
+/// every batch, so there every neuron resets at the first batch of each task.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Course {
+    /// The position where each task ends (exclusive); one entry, the length, without tasks.
+    task_ends: Vec<usize>,
+    /// `(first position, factor)` of each stretch of constant rate, increasing; empty for a constant
+    /// rate.
+    rates: Vec<(usize, f64)>,
+    fresh_optimizer: bool,
+}
+
+impl Course {
+    /// The task of position `pos` (0 without tasks). `O(log tasks)`.
+    #[inline]
+    pub fn task(&self, pos: usize) -> usize {
+        self.task_ends.partition_point(|&end| end <= pos)
+    }
+
+    /// The factor of the learning rate at position `pos` (1 for a constant rate). `O(log stretches)`.
+    #[inline]
+    pub fn rate(&self, pos: usize) -> f64 {
+        if self.rates.is_empty() {
+            return 1.0;
+        }
+        let i = self.rates.partition_point(|&(start, _)| start <= pos);
+        self.rates[i.saturating_sub(1)].1
+    }
+
+    /// The optimizer of an update whose latest sample is at position `pos`: `sgd` with its rate
+    /// times [`Course::rate`] (`sgd` itself for a constant rate).
+    #[inline]
+    pub fn sgd_at(&self, sgd: Sgd, pos: usize) -> Sgd {
+        if self.rates.is_empty() {
+            return sgd;
+        }
+        Sgd {
+            lr: sgd.lr * self.rate(pos),
+            ..sgd
+        }
+    }
+
+    /// Whether neurons start each task after the first with a fresh optimizer state.
+    #[inline]
+    pub fn fresh_optimizer(&self) -> bool {
+        self.fresh_optimizer && self.task_ends.len() > 1
+    }
+
+    /// Whether a neuron whose previous update was in task `previous` starts afresh for an update
+    /// whose latest sample is at `pos`; `previous` becomes that update's task.
+    #[inline]
+    pub fn starts_afresh(&self, previous: &mut u32, pos: usize) -> bool {
+        if !self.fresh_optimizer() {
+            return false;
+        }
+        let task = self.task(pos) as u32;
+        let fresh = task > *previous;
+        *previous = (*previous).max(task);
+        fresh
+    }
 }
 
 impl Schedule {
     /// `epochs` passes over `train_len` samples, each a fresh shuffle drawn from `rng` (the order
     /// stream), cut into batches of `batch_size` (the last batch of an epoch may be shorter), observed
-    /// `per_epoch` times per epoch at evenly spaced sample counts.
+    /// `per_epoch` times per epoch at evenly spaced sample counts; a constant rate.
     pub fn new(
         train_len: usize,
         epochs: usize,
@@ -28,28 +103,73 @@ impl Schedule {
         per_epoch: usize,
         rng: &mut Rng,
     ) -> Schedule {
-        let mut order = Vec::with_capacity(train_len * epochs);
-        let mut batch_len = Vec::with_capacity(train_len * epochs);
+        Schedule::with_tasks(
+            std::slice::from_ref(&(0..train_len)),
+            epochs,
+            batch_size,
+            per_epoch,
+            RateSchedule::Constant,
+            false,
+            rng,
+        )
+    }
+
+    /// Tasks one after another: for each task, `epochs` passes over its samples `tasks[t]` (indices
+    /// of the training split), each a fresh shuffle drawn from `rng`, cut into batches of
+    /// `batch_size` (a batch never spans two epochs, so never two tasks), observed `per_epoch` times
+    /// per epoch (so at the end of every task). The rate factor follows `rates` within each task;
+    /// with `fresh_optimizer`, neurons reset their optimizer state at their first update of each
+    /// task after the first. With one task `0..train_len` and a constant rate this is
+    /// [`Schedule::new`], draw for draw.
+    pub fn with_tasks(
+        tasks: &[std::ops::Range<usize>],
+        epochs: usize,
+        batch_size: usize,
+        per_epoch: usize,
+        rates: RateSchedule,
+        fresh_optimizer: bool,
+        rng: &mut Rng,
+    ) -> Schedule {
+        let total: usize = tasks.iter().map(|t| t.len() * epochs).sum();
+        let mut order = Vec::with_capacity(total);
+        let mut batch_len = Vec::with_capacity(total);
         let mut checkpoints = Vec::new();
-        let mut epoch: Vec<u32> = (0..train_len as u32).collect();
-        for e in 0..epochs {
-            epoch.shuffle(rng);
-            order.extend_from_slice(&epoch);
-            for start in (0..train_len).step_by(batch_size.max(1)) {
-                let len = batch_size.min(train_len - start) as u32;
-                batch_len.extend(std::iter::repeat_n(len, len as usize));
-            }
-            for k in 1..=per_epoch {
-                let at = e * train_len + (k * train_len + per_epoch / 2) / per_epoch;
-                if checkpoints.last() != Some(&at) && at > 0 {
-                    checkpoints.push(at);
+        let mut task_ends = Vec::with_capacity(tasks.len());
+        let mut epoch_ends = Vec::with_capacity(tasks.len() * epochs);
+        let mut factors = Vec::new();
+        for task in tasks {
+            let len = task.len();
+            let start = order.len();
+            let mut epoch: Vec<u32> = (task.start as u32..task.end as u32).collect();
+            for _ in 0..epochs {
+                let offset = order.len();
+                epoch.shuffle(rng);
+                order.extend_from_slice(&epoch);
+                for from in (0..len).step_by(batch_size.max(1)) {
+                    let n = batch_size.min(len - from) as u32;
+                    batch_len.extend(std::iter::repeat_n(n, n as usize));
                 }
+                for k in 1..=per_epoch {
+                    let at = offset + (k * len + per_epoch / 2) / per_epoch;
+                    if checkpoints.last() != Some(&at) && at > 0 {
+                        checkpoints.push(at);
+                    }
+                }
+                epoch_ends.push(order.len());
             }
+            task_ends.push(order.len());
+            rate_stretches(&mut factors, rates, start, len, epochs);
         }
         Schedule {
             order,
             batch_len,
             checkpoints,
+            epoch_ends,
+            course: Course {
+                task_ends,
+                rates: factors,
+                fresh_optimizer,
+            },
         }
     }
 
@@ -100,6 +220,66 @@ impl Schedule {
     /// [`Schedule::len`].
     pub fn checkpoints(&self) -> &[usize] {
         &self.checkpoints
+    }
+
+    /// The position where each task ends (exclusive), increasing; one entry without tasks.
+    pub fn task_ends(&self) -> &[usize] {
+        &self.course.task_ends
+    }
+
+    /// The task of position `pos` (0 without tasks).
+    pub fn task(&self, pos: usize) -> usize {
+        self.course.task(pos)
+    }
+
+    /// The factor of the learning rate at position `pos` (1 for a constant rate).
+    pub fn rate(&self, pos: usize) -> f64 {
+        self.course.rate(pos)
+    }
+
+    /// The tasks, rates and optimizer resets of the run, for the engines.
+    pub fn course(&self) -> &Course {
+        &self.course
+    }
+
+    /// Epochs completed after `samples` samples, every task's epochs counted one after another
+    /// (fractional inside an epoch).
+    pub fn epochs_at(&self, samples: usize) -> f64 {
+        let i = self.epoch_ends.partition_point(|&end| end <= samples);
+        if i == self.epoch_ends.len() {
+            return i as f64;
+        }
+        let start = if i == 0 { 0 } else { self.epoch_ends[i - 1] };
+        i as f64 + (samples - start) as f64 / (self.epoch_ends[i] - start).max(1) as f64
+    }
+}
+
+/// Appends the rate stretches of a task of `len` samples per epoch starting at position `start`.
+fn rate_stretches(
+    out: &mut Vec<(usize, f64)>,
+    rates: RateSchedule,
+    start: usize,
+    len: usize,
+    epochs: usize,
+) {
+    match rates {
+        RateSchedule::Constant => {}
+        RateSchedule::StepDecay { every, factor } => {
+            let mut f = 1.0;
+            for e in 0..epochs {
+                if e > 0 && e % every.max(1) == 0 {
+                    f *= factor;
+                }
+                if e == 0 || e % every.max(1) == 0 {
+                    out.push((start + e * len, f));
+                }
+            }
+        }
+        RateSchedule::Halfway { factor } => {
+            let total = len * epochs;
+            out.push((start, 1.0));
+            out.push((start + total.div_ceil(2), factor));
+        }
     }
 }
 
@@ -385,5 +565,85 @@ mod tests {
         let lens: Vec<usize> = (10..13).map(|p| s.batch_len(p)).collect();
         assert_eq!(lens, vec![3, 3, 3]);
         assert_eq!(s.checkpoints(), &[10, 13]);
+    }
+
+    #[test]
+    fn tasks_follow_one_another_with_their_rates() {
+        let mut rng = Streams::new(5).stream(Purpose::Order);
+        let halfway = RateSchedule::Halfway { factor: 0.1 };
+        // Task 0: samples 0..4, task 1: samples 4..7; 3 epochs each.
+        let s = Schedule::with_tasks(&[0..4, 4..7], 3, 2, 1, halfway, true, &mut rng);
+        assert_eq!(s.len(), 21);
+        assert_eq!(s.task_ends(), &[12, 21]);
+        assert!((0..12).all(|p| s.sample(p) < 4 && s.task(p) == 0));
+        assert!((12..21).all(|p| (4..7).contains(&s.sample(p)) && s.task(p) == 1));
+        // Batches never span an epoch (nor so a task).
+        let lens: Vec<usize> = (12..21).map(|p| s.batch_len(p)).collect();
+        assert_eq!(lens, [2, 2, 1, 2, 2, 1, 2, 2, 1]);
+        // Every epoch end is a checkpoint, so every task end is.
+        assert_eq!(s.checkpoints(), &[4, 8, 12, 15, 18, 21]);
+        // Halfway through each task: 2q ≥ L.
+        let rates: Vec<f64> = (0..21).map(|p| s.rate(p)).collect();
+        assert_eq!(
+            &rates[..12],
+            &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+        );
+        assert_eq!(&rates[12..], &[1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1]);
+        assert_eq!(s.epochs_at(12), 3.0);
+        assert_eq!(s.epochs_at(13), 3.0 + 1.0 / 3.0);
+        assert!(s.course().fresh_optimizer());
+        let sgd = Sgd {
+            lr: 0.5,
+            momentum: 0.9,
+        };
+        assert_eq!(s.course().sgd_at(sgd, 7).lr, 0.05);
+        // Step decay counts the epochs of each task.
+        let mut rng = Streams::new(5).stream(Purpose::Order);
+        let step = RateSchedule::StepDecay {
+            every: 2,
+            factor: 0.5,
+        };
+        let s = Schedule::with_tasks(&[0..4, 4..7], 3, 2, 1, step, false, &mut rng);
+        let rates: Vec<f64> = [0, 4, 8, 11, 12, 15, 18, 20].map(|p| s.rate(p)).to_vec();
+        assert_eq!(rates, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.5, 0.5]);
+        assert!(!s.course().fresh_optimizer());
+    }
+
+    #[test]
+    fn one_task_is_the_plain_schedule_and_neurons_restart_once_per_task() {
+        let plain = Schedule::new(10, 3, 4, 2, &mut Streams::new(3).stream(Purpose::Order));
+        let one = Schedule::with_tasks(
+            std::slice::from_ref(&(0..10)),
+            3,
+            4,
+            2,
+            RateSchedule::Constant,
+            true,
+            &mut Streams::new(3).stream(Purpose::Order),
+        );
+        assert_eq!(
+            (0..30).map(|p| plain.sample(p)).collect::<Vec<_>>(),
+            (0..30).map(|p| one.sample(p)).collect::<Vec<_>>()
+        );
+        assert_eq!(plain.checkpoints(), one.checkpoints());
+        // One task: nothing to start afresh.
+        assert!(!one.course().fresh_optimizer());
+        let mut rng = Streams::new(3).stream(Purpose::Order);
+        let two = Schedule::with_tasks(
+            &[0..2, 2..4],
+            1,
+            1,
+            1,
+            RateSchedule::Constant,
+            true,
+            &mut rng,
+        );
+        let mut previous = 0;
+        let fresh: Vec<bool> = [0, 1, 2, 3, 1]
+            .map(|p| two.course().starts_afresh(&mut previous, p))
+            .to_vec();
+        // Only the first update of task 1; a straggler of task 0 afterwards changes nothing.
+        assert_eq!(fresh, [false, false, true, false, false]);
+        assert_eq!(previous, 1);
     }
 }

@@ -64,7 +64,9 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
             .map(|p| p.scenario.expect.len())
             .max()
             .unwrap_or(0);
-        if !sweep::record::point_metrics(expectations).contains(metric) {
+        if !sweep::record::point_metrics(expectations).contains(metric)
+            && !sweep::record::TASK_METRICS.contains(&metric.as_str())
+        {
             return refused(format!(
                 "--metric {metric}: expected one of {}",
                 sweep::record::METRICS

@@ -238,4 +238,16 @@ pub enum DataError {
         /// What is accepted.
         accepted: &'static str,
     },
+    /// The tasks of a `Tasks` source do not fit its base data (a class it lacks, a class count that
+    /// does not divide, a mode that needs classes): every problem, each naming its field.
+    #[error(
+        "{source_name}: the tasks do not fit the data:\n{}",
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    Tasks {
+        /// The base data's name.
+        source_name: String,
+        /// Each problem, with its field path (`data.split[1][0]`, `data.mode`).
+        problems: Vec<crate::scenario::Problem>,
+    },
 }

@@ -27,6 +27,8 @@ pub struct PlainTrainer<'a> {
     activation: Activation,
     output: OutputKind,
     sgd: Sgd,
+    /// The task of the last batch (for fresh optimizers per task).
+    task: u32,
     batch_size: usize,
     params: Params,
     /// The weight each synapse pays attention through.
@@ -54,6 +56,7 @@ impl<'a> PlainTrainer<'a> {
             activation,
             output,
             sgd,
+            task: 0,
             batch_size: batch_size.max(1),
             params: params.clone(),
             feedback: (rule.feedback() == Feedback::FixedRandom).then(|| feedback.to_vec()),
@@ -100,9 +103,10 @@ impl<'a> PlainTrainer<'a> {
         output.predict(outputs, target, &mut vec![0.0; outputs.len()])
     }
 
-    /// Trains on one batch: forward passes, then layer by layer from the outputs down, every
-    /// neuron's demands, gradient, norm and scales, then every step. Returns the samples' losses.
-    fn batch(&mut self, data: &Split, samples: &[usize]) -> Vec<f64> {
+    /// Trains on one batch with optimizer `sgd`: forward passes, then layer by layer from the
+    /// outputs down, every neuron's demands, gradient, norm and scales, then every step. Returns the
+    /// samples' losses.
+    fn batch(&mut self, data: &Split, samples: &[usize], sgd: Sgd) -> Vec<f64> {
         let t = self.topology;
         let n = samples.len();
         let mut losses = Vec::new();
@@ -111,7 +115,8 @@ impl<'a> PlainTrainer<'a> {
             let (z, x) = Self::forward(t, self.activation, &self.params, data.features(i));
             let mut d = vec![0.0; t.neurons()];
             let outputs = t.outputs();
-            losses.push(self.output.loss_and_demands(
+            losses.push(self.output.loss_and_demands_in(
+                data.head(i),
                 &x[outputs.clone()],
                 data.targets(i),
                 &mut d[outputs],
@@ -164,12 +169,12 @@ impl<'a> PlainTrainer<'a> {
         for e in 0..t.synapses() {
             let s = scales[t.target(e)].weights * inv;
             let (w, v) = (&mut self.params.weights[e], &mut self.weight_velocity[e]);
-            self.sgd.apply_one(w, v, gradient[e], s);
+            sgd.apply_one(w, v, gradient[e], s);
         }
         for j in t.inputs().end..t.neurons() {
             let s = scales[j].bias * inv;
             let (b, v) = (&mut self.params.biases[j], &mut self.bias_velocity[j]);
-            self.sgd.apply_one(b, v, bias_gradient[j], s);
+            sgd.apply_one(b, v, bias_gradient[j], s);
         }
         losses
     }
@@ -190,7 +195,14 @@ impl Trainer for PlainTrainer<'_> {
             let n = schedule.batch_len(pos).min(self.batch_size);
             let samples: Vec<usize> = (pos..pos + n).map(|p| schedule.sample(p)).collect();
             let before = self.params.clone();
-            let losses = self.batch(data, &samples);
+            // The rate of the batch's latest sample; momentum zeroed at a later task's first batch.
+            let latest = pos + n - 1;
+            if schedule.course().starts_afresh(&mut self.task, latest) {
+                self.weight_velocity.fill(0.0);
+                self.bias_velocity.fill(0.0);
+            }
+            let sgd = schedule.course().sgd_at(self.sgd, latest);
+            let losses = self.batch(data, &samples, sgd);
             for (s, loss) in losses.into_iter().enumerate() {
                 window.0 += loss;
                 window.1 += 1;

@@ -9,7 +9,7 @@ use crate::rule::{Feedback, LayerNorms, LearningRule, Scales, Sgd};
 use crate::scenario::{Activation, OutputKind};
 use crate::topology::{Params, Topology};
 use crate::trainer::{
-    Checkpoint, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
+    Checkpoint, Course, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
 };
 
 /// Dense reference trainer.
@@ -25,7 +25,11 @@ pub struct DenseTrainer<'a> {
     network: Network<'a>,
     rule: &'a dyn LearningRule,
     output: OutputKind,
+    /// The optimizer as configured, and as it is for the current batch (its rate scheduled).
+    base_sgd: Sgd,
     sgd: Sgd,
+    /// The task of the last batch (for fresh optimizers per task).
+    task: u32,
     batch_size: usize,
     batch: Batch,
     /// Per block: 1 where a synapse exists; `None` for a full block.
@@ -144,7 +148,9 @@ impl<'a> DenseTrainer<'a> {
         DenseTrainer {
             rule,
             output,
+            base_sgd: sgd,
             sgd,
+            task: 0,
             batch_size,
             batch: Batch::new(&network, batch_size),
             masks,
@@ -319,6 +325,20 @@ impl<'a> DenseTrainer<'a> {
         }
     }
 
+    /// The optimizer of the batch whose latest sample is at position `latest`: its rate, and at
+    /// the first batch of a later task, with fresh optimizers per task, zeroed momentum.
+    fn course(&mut self, course: &Course, latest: usize) {
+        if course.starts_afresh(&mut self.task, latest) {
+            for v in &mut self.velocity {
+                v.fill(0.0);
+            }
+            for v in &mut self.bias_velocity {
+                v.fill(0.0);
+            }
+        }
+        self.sgd = course.sgd_at(self.base_sgd, latest);
+    }
+
     /// Calls `observer.checkpoint` for every checkpoint at `seen` samples.
     fn checkpoints(
         &mut self,
@@ -380,7 +400,8 @@ impl Trainer for DenseTrainer<'_> {
             for s in 0..n {
                 let i = schedule.sample(pos + s);
                 let demand = &mut self.demand[last].as_mut_slice()[s * outputs..(s + 1) * outputs];
-                self.losses[s] = self.output.loss_and_demands(
+                self.losses[s] = self.output.loss_and_demands_in(
+                    data.head(i),
                     self.batch.values(last, s),
                     data.targets(i),
                     demand,
@@ -399,6 +420,7 @@ impl Trainer for DenseTrainer<'_> {
                     observer,
                 );
             }
+            self.course(schedule.course(), pos + n - 1);
             self.learn(n);
             if wants_samples {
                 for j in topology.inputs().end..topology.neurons() {

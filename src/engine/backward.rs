@@ -210,24 +210,30 @@ impl EventEngine<'_> {
         if self.learner.direct {
             self.pay_attention(j, slot, 1.0);
             let d = self.slots.demand[k];
+            let lr = self.learner.optimizer(j, range.clone(), position).lr;
             if self.timed {
                 let inbox = &self.inbox;
                 let base = inbox.forward_at(slot, 0);
                 self.learner
-                    .step_directly(j, range, d, |e| inbox.forward_value[base + e]);
+                    .step_directly(j, range, d, |e| inbox.forward_value[base + e], lr);
             } else {
                 let (slots, base) = (&self.slots, self.slots.at(slot, 0));
                 self.learner
-                    .step_directly(j, range, d, |e| slots.x[base + t.source(e)]);
+                    .step_directly(j, range, d, |e| slots.x[base + t.source(e)], lr);
             }
             self.applied(j);
         } else {
             self.accumulate(j, slot);
             self.pay_attention(j, slot, 1.0);
             self.learner.credited[j] += 1;
+            let latest = &mut self.learner.latest[j];
+            *latest = (*latest).max(position);
             let credited = self.learner.credited[j] as usize;
             if credited >= batch_len {
-                self.learner.apply(j, range, credited, Scales::UNIT);
+                let sgd = self
+                    .learner
+                    .optimizer(j, range.clone(), self.learner.latest[j]);
+                self.learner.apply(j, range, credited, Scales::UNIT, sgd);
                 self.learner.credited[j] = 0;
                 self.applied(j);
             }
@@ -288,7 +294,7 @@ impl EventEngine<'_> {
             });
         }
         if let Some(scales) = local {
-            self.pay_and_step(j, len, first as usize, scales);
+            self.pay_and_step(j, len, first as usize, scales, key as usize);
         }
         if let Some(norms) = self.post(j, key, Some(norm)) {
             self.resolve(self.t.layer_of(j), key, norms);
@@ -333,13 +339,13 @@ impl EventEngine<'_> {
                 self.accumulate(w.neuron, w.slot as usize);
             }
             let scales = self.learner.rule.scales_in_layer(w.norm, &norms);
-            self.pay_and_step(w.neuron, w.len, w.slot as usize, scales);
+            self.pay_and_step(w.neuron, w.len, w.slot as usize, scales, w.key as usize);
         }
     }
 
     /// Neuron `j` pays the scaled attention for each of its `len` held samples (the first in
-    /// `first`), steps, and is done with them.
-    fn pay_and_step(&mut self, j: usize, len: usize, first: usize, scales: Scales) {
+    /// `first`, the latest at schedule position `latest`), steps, and is done with them.
+    fn pay_and_step(&mut self, j: usize, len: usize, first: usize, scales: Scales, latest: usize) {
         for h in 0..len {
             let slot = if len == 1 {
                 first
@@ -348,7 +354,9 @@ impl EventEngine<'_> {
             };
             self.pay_attention(j, slot, scales.attention);
         }
-        self.learner.apply(j, self.t.incoming(j), len, scales);
+        let range = self.t.incoming(j);
+        let sgd = self.learner.optimizer(j, range.clone(), latest);
+        self.learner.apply(j, range, len, scales, sgd);
         self.applied(j);
         for h in 0..len {
             let slot = if len == 1 {

@@ -415,10 +415,11 @@ impl EventEngine<'_> {
             };
             self.loss.values[o] = value;
         }
-        let target = data.targets(schedule.sample(position));
-        let loss = self.plan.learning.output.loss_and_demands(
+        let sample = schedule.sample(position);
+        let loss = self.plan.learning.output.loss_and_demands_in(
+            data.head(sample),
             &self.loss.values,
-            target,
+            data.targets(sample),
             &mut self.loss.demands,
         );
         self.window_loss += loss;

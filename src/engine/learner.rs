@@ -11,6 +11,7 @@
 
 use crate::rule::{LayerNorms, LearningRule, Scales, Sgd};
 use crate::topology::{Params, Topology};
+use crate::trainer::Course;
 
 /// Parameters and optimizer state of every neuron.
 #[derive(Debug)]
@@ -38,6 +39,12 @@ pub(crate) struct Learner<'p> {
     pub updates: Vec<u64>,
     /// Re-initializations per neuron (for the re-initialization draws).
     pub reinits: Vec<u64>,
+    /// The schedule's tasks and rates (set when training starts).
+    pub course: Course,
+    /// Per neuron, the task of its last update.
+    task: Vec<u32>,
+    /// Per neuron, the latest schedule position of the batch in progress (accumulating neurons).
+    pub latest: Vec<usize>,
 }
 
 impl<'p> Learner<'p> {
@@ -69,7 +76,24 @@ impl<'p> Learner<'p> {
             held: vec![0; if holds { n * batch_size } else { 0 }],
             updates: vec![0; n],
             reinits: vec![0; n],
+            course: Course::default(),
+            task: vec![0; n],
+            latest: vec![0; n],
         }
+    }
+
+    /// The optimizer of neuron `j` (incoming synapses `range`) for an update whose latest sample is
+    /// at schedule position `pos`: the rate of that position; and at the neuron's first update of a
+    /// new task, with fresh optimizers per task, its momentum is zeroed first.
+    #[inline]
+    pub fn optimizer(&mut self, j: usize, range: std::ops::Range<usize>, pos: usize) -> Sgd {
+        if self.course.starts_afresh(&mut self.task[j], pos) {
+            if !self.velocity.is_empty() {
+                self.velocity[range].fill(0.0);
+            }
+            self.bias_velocity[j] = 0.0;
+        }
+        self.course.sgd_at(self.sgd, pos)
     }
 
     /// The weight neuron `j` pays attention through on synapse `e`.
@@ -104,8 +128,8 @@ impl<'p> Learner<'p> {
         range: std::ops::Range<usize>,
         d: f64,
         input: impl Fn(usize) -> f64,
+        lr: f64,
     ) {
-        let lr = self.sgd.lr;
         for e in range {
             self.params.weights[e] += lr * (d * input(e));
         }
@@ -123,10 +147,17 @@ impl<'p> Learner<'p> {
             / len as f64
     }
 
-    /// Neuron `j` applies its step for a batch of `len` samples and starts a new batch.
-    pub fn apply(&mut self, j: usize, range: std::ops::Range<usize>, len: usize, scales: Scales) {
+    /// Neuron `j` applies its step for a batch of `len` samples with optimizer `sgd` (from
+    /// [`Learner::optimizer`]) and starts a new batch.
+    pub fn apply(
+        &mut self,
+        j: usize,
+        range: std::ops::Range<usize>,
+        len: usize,
+        scales: Scales,
+        sgd: Sgd,
+    ) {
         let inv = 1.0 / len as f64;
-        let sgd = self.sgd;
         let velocity = if self.velocity.is_empty() {
             &mut []
         } else {
@@ -146,6 +177,7 @@ impl<'p> Learner<'p> {
         );
         self.gradient[range].fill(0.0);
         self.bias_gradient[j] = 0.0;
+        self.latest[j] = 0;
         self.updates[j] += 1;
     }
 
@@ -198,6 +230,7 @@ impl<'p> Learner<'p> {
         self.bias_velocity[j] = 0.0;
         self.bias_gradient[j] = 0.0;
         self.credited[j] = 0;
+        self.latest[j] = 0;
     }
 }
 

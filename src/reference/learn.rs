@@ -67,8 +67,9 @@ impl ReferenceEngine<'_> {
         self.accumulate(j, position);
         self.pay(j, position, 1.0);
         if self.batch[j].len() >= batch_len {
-            let len = std::mem::take(&mut self.batch[j]).len();
-            self.apply(j, len, Scales::UNIT);
+            let batch = std::mem::take(&mut self.batch[j]);
+            let latest = *batch.iter().max().expect("a batch has samples");
+            self.apply(j, batch.len(), Scales::UNIT, latest);
         }
         self.neuron(position, j).phase = Phase::Done;
         self.finish(position);
@@ -88,9 +89,16 @@ impl ReferenceEngine<'_> {
         self.bias_gradient[j] += d;
     }
 
-    pub(super) fn apply(&mut self, j: usize, len: usize, scales: Scales) {
+    /// Neuron `j` steps for a batch of `len` samples whose latest is at schedule position
+    /// `latest`: the rate of that position; at its first update of a later task, with fresh
+    /// optimizers per task, its momentum is zeroed first.
+    pub(super) fn apply(&mut self, j: usize, len: usize, scales: Scales, latest: usize) {
         let range = self.t.incoming(j);
-        let sgd = self.plan.learning.sgd;
+        if self.course.starts_afresh(&mut self.task[j], latest) {
+            self.velocity[range.clone()].fill(0.0);
+            self.bias_velocity[j] = 0.0;
+        }
+        let sgd = self.course.sgd_at(self.plan.learning.sgd, latest);
         let inv = 1.0 / len as f64;
         let mut none = [];
         let velocity = if sgd.momentum == 0.0 {
@@ -145,7 +153,8 @@ impl ReferenceEngine<'_> {
         for &p in held {
             self.pay(j, p, scales.attention);
         }
-        self.apply(j, held.len(), scales);
+        let latest = *held.iter().max().expect("a batch has samples");
+        self.apply(j, held.len(), scales, latest);
         for &p in held {
             self.neuron(p, j).phase = Phase::Done;
             self.finish(p);

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::scenario::{DataSource, Scenario};
+use crate::scenario::Scenario;
 
 /// A file a run read, as `summary.json` records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,16 +16,18 @@ pub struct InputFile {
     pub sha256: Option<String>,
 }
 
-/// The files `scenario` reads (its CSV data file, if any), each with its hash now.
+/// The files `scenario` reads (its CSV data file, if any, also as the base of `Tasks`), each with
+/// its hash now.
 pub fn inputs(scenario: &Scenario) -> Vec<InputFile> {
-    let mut files = Vec::new();
-    if let DataSource::Csv { path, .. } = &scenario.data.source {
-        files.push(InputFile {
+    scenario
+        .data
+        .csv_path()
+        .map(|path| InputFile {
             path: path.display().to_string(),
             sha256: sha256_of(path),
-        });
-    }
-    files
+        })
+        .into_iter()
+        .collect()
 }
 
 /// SHA-256 of the file at `path`, in hex.

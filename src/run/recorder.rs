@@ -1,5 +1,6 @@
-//! The observer of a run: at every checkpoint it evaluates the network on the test split and closes
-//! a window of gradient alignment; it reads the run's state and changes nothing.
+//! The observer of a run: at every checkpoint it evaluates the network on the test split (and, for
+//! tasks, on each task's test samples) and closes a window of gradient alignment; it reads the run's
+//! state and changes nothing.
 
 use super::metrics::MetricsRow;
 use super::RunProgress;
@@ -7,7 +8,7 @@ use crate::alignment::Alignment;
 use crate::data::Split;
 use crate::evaluate::{Evaluator, Scores};
 use crate::topology::Params;
-use crate::trainer::{Checkpoint, Observer};
+use crate::trainer::{Checkpoint, Observer, Schedule};
 
 /// Evaluates and measures alignment at checkpoints, one [`MetricsRow`] each.
 pub(crate) struct Recorder<'a> {
@@ -23,6 +24,10 @@ pub(crate) struct Recorder<'a> {
     /// Told of every row (progress bars).
     pub progress: Option<&'a mut dyn FnMut(&RunProgress)>,
     pub samples_total: usize,
+    /// For tasks trained one after another: the schedule (epochs are counted task by task) and,
+    /// per checkpoint, each task's test score (accuracy, or R² for a regression).
+    pub tasks: Option<&'a Schedule>,
+    pub task_curve: Vec<(usize, Vec<f64>)>,
 }
 
 impl Recorder<'_> {
@@ -42,9 +47,26 @@ impl Recorder<'_> {
     pub fn row(&mut self, c: &Checkpoint<'_>) -> MetricsRow {
         let scores: Scores = self.evaluator.evaluate(c.params, self.test);
         let simulated = self.simulated;
+        let epoch = match self.tasks {
+            Some(schedule) => {
+                let classification = self.classification;
+                let by_task = self
+                    .evaluator
+                    .task_scores()
+                    .iter()
+                    .map(|s| match s.accuracy {
+                        Some(a) if classification => a,
+                        _ => s.r2,
+                    })
+                    .collect();
+                self.task_curve.push((c.samples_seen, by_task));
+                schedule.epochs_at(c.samples_seen)
+            }
+            None => c.samples_seen as f64 / self.train_len,
+        };
         MetricsRow {
             samples_seen: c.samples_seen,
-            epoch: c.samples_seen as f64 / self.train_len,
+            epoch,
             sim_ticks: simulated.then_some(c.sim_ticks),
             train_loss: c.train_loss,
             test_loss: scores.loss,

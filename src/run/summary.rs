@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::expect::ExpectationResult;
+use super::forgetting::TaskSummary;
 use crate::trainer::{Kind, MessageCount, MessageStats, Staleness};
 
 /// Message counts of one layer's synapses (the layer that owns them).
@@ -101,6 +102,17 @@ pub struct Summary {
     pub final_test_r2: Option<f64>,
     /// Mean training loss over the last checkpoint window.
     pub final_train_loss: Option<f64>,
+    /// For `Tasks` data: the tasks and the matrix `R` of test scores (`null` otherwise).
+    pub tasks: Option<TaskSummary>,
+    /// Mean test accuracy of the final model over the tasks (`null` without tasks).
+    pub average_accuracy: Option<f64>,
+    /// Mean test accuracy on each task just after it was trained (`null` without tasks).
+    pub learning_accuracy: Option<f64>,
+    /// Mean over the tasks before the last of the final accuracy minus the accuracy just after
+    /// training the task (`null` without tasks, or with one).
+    pub backward_transfer: Option<f64>,
+    /// Accuracy on the first task after it was trained minus at the end (`null` without tasks).
+    pub first_task_drop: Option<f64>,
     /// Training samples completed.
     pub samples_seen: usize,
     /// Simulated time at the end, in ticks.

@@ -5,7 +5,7 @@
 //! (`Xor(samples: 400, test_fraction: 0.25)`): a private wire enum ([`Wire`]) keeps that syntax and
 //! converts both ways, so files, `resolved.ron` and the docs read exactly as before.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +99,78 @@ pub enum DataSource {
         /// `0.05`.
         noise: f64,
     },
+    /// A sequence of tasks made from another source, trained one after another (continual
+    /// learning): `learning.epochs` passes over each task's training samples, then the next task.
+    /// The base source's split options are the split options of the whole (the base is split and
+    /// standardized first, then cut into tasks), so `DataSpec::split` holds the base's.
+    Tasks {
+        /// The source the tasks are made from: any source but `Tasks`.
+        base: Box<DataSpec>,
+        /// How the base data is cut into tasks.
+        split: TaskSplit,
+        /// How the tasks share the output layer.
+        mode: TaskMode,
+    },
+}
+
+/// How a [`DataSource::Tasks`] cuts its base data into tasks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TaskSplit {
+    /// One task per list, holding the samples of the classes it names, in the order written:
+    /// `Classes([[0, 1], [2, 3]])`. A class may be in one task only.
+    Classes(Vec<Vec<usize>>),
+    /// The classes of the base data in a random order drawn from the seed (the
+    /// [`crate::rng::Purpose::TaskClasses`] stream), cut into tasks of `per_task` classes: the
+    /// authors' seed-dependent pairing of digits is `RandomClasses(per_task: 2)`. `per_task` must
+    /// divide the number of classes.
+    RandomClasses {
+        /// Classes per task, at least 1.
+        per_task: usize,
+    },
+    /// `count` tasks, each every sample of the base data with its features in a fixed random order
+    /// (one permutation per task, drawn from the [`crate::rng::Purpose::TaskPermutations`] stream):
+    /// permuted digits. Every task has every class (or, for a regression, every target).
+    Permuted {
+        /// Number of tasks, at least 1.
+        count: usize,
+    },
+}
+
+/// How the tasks of a [`DataSource::Tasks`] share the output layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskMode {
+    /// Domain-incremental: one shared output per position in a task. Output `k` means "the `k`-th
+    /// class of the sample's task", whatever the task (the authors' split-MNIST test: "is it the
+    /// second digit of its pair"). For `Permuted`, output `k` is class `k`.
+    Domain,
+    /// Class-incremental: one output per class of every task (in the order the tasks list them),
+    /// all active in training and evaluation: the network must also tell tasks apart.
+    Class,
+    /// Task-incremental: one head (a group of outputs, one per class of the task) per task;
+    /// training and evaluation use the head of the sample's task only (softmax, loss, demands and
+    /// prediction over that head; the other outputs are paid no demand).
+    Task,
+}
+
+impl DataSpec {
+    /// The path of the CSV data file the run reads, looking through `Tasks` into its base.
+    pub fn csv_path(&self) -> Option<&Path> {
+        match &self.source {
+            DataSource::Csv { path, .. } => Some(path),
+            DataSource::Tasks { base, .. } => base.csv_path(),
+            _ => None,
+        }
+    }
+
+    /// The path of a CSV data file, looking through `Tasks` into its base.
+    pub fn csv_path_mut(&mut self) -> Option<&mut PathBuf> {
+        match &mut self.source {
+            DataSource::Csv { path, .. } => Some(path),
+            DataSource::Tasks { base, .. } => base.csv_path_mut(),
+            _ => None,
+        }
+    }
 }
 
 impl DataSource {
@@ -112,14 +184,15 @@ impl DataSource {
             DataSource::Spirals { .. } => "spirals".to_string(),
             DataSource::Blobs { .. } => "blobs".to_string(),
             DataSource::Sensors { .. } => "sensors".to_string(),
+            DataSource::Tasks { base, .. } => base.source.name(),
         }
     }
 
     /// Samples and features of a synthetic source, known before anything is drawn; `None` for data
-    /// read from a file or bundled in the binary.
+    /// read from a file or bundled in the binary, and for tasks (the base's size is its own).
     pub fn synthetic_size(&self) -> Option<(usize, usize)> {
         match *self {
-            DataSource::Builtin { .. } | DataSource::Csv { .. } => None,
+            DataSource::Builtin { .. } | DataSource::Csv { .. } | DataSource::Tasks { .. } => None,
             DataSource::Xor { samples, .. }
             | DataSource::Moons { samples, .. }
             | DataSource::Spirals { samples, .. } => Some((samples, 2)),
@@ -204,11 +277,27 @@ enum Wire {
         #[serde(default = "default_true")]
         standardize: bool,
     },
+    Tasks {
+        base: Box<DataSpec>,
+        split: TaskSplit,
+        mode: TaskMode,
+    },
 }
 
 impl From<Wire> for DataSpec {
     fn from(wire: Wire) -> DataSpec {
         let (source, test_fraction, standardize) = match wire {
+            Wire::Tasks { base, split, mode } => {
+                let SplitOptions {
+                    test_fraction,
+                    standardize,
+                } = base.split;
+                (
+                    DataSource::Tasks { base, split, mode },
+                    test_fraction,
+                    standardize,
+                )
+            }
             Wire::Builtin {
                 name,
                 test_fraction,
@@ -367,6 +456,8 @@ impl From<DataSpec> for Wire {
                 test_fraction,
                 standardize,
             },
+            // The split options are the base's, written inside it.
+            DataSource::Tasks { base, split, mode } => Wire::Tasks { base, split, mode },
         }
     }
 }

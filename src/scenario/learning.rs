@@ -24,6 +24,42 @@ pub struct LearningSpec {
     /// Default: `Dense` for `Backprop`, `Events` for every other rule.
     #[serde(default)]
     pub engine: Option<Engine>,
+    /// How the learning rate changes over each task (over the run, without `Tasks` data). Default
+    /// `Constant`.
+    #[serde(default)]
+    pub lr_schedule: RateSchedule,
+    /// Whether every neuron starts each task of `Tasks` data with a fresh optimizer state (its
+    /// momentum zeroed), as a new optimizer per task would. Default `true`; without `Tasks` data
+    /// there is no task boundary and it changes nothing.
+    #[serde(default = "default_true")]
+    pub fresh_optimizer: bool,
+}
+
+/// The learning rate over a task: the optimizer's `lr` times a factor that depends on how far into
+/// the task the update is. The schedule restarts with every task of `Tasks` data; without tasks the
+/// whole run is one task. An update's rate is that of the latest (in schedule order) of the samples
+/// it learned from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RateSchedule {
+    /// The optimizer's `lr` throughout.
+    #[default]
+    Constant,
+    /// `lr · factor^⌊e / every⌋`, with `e` the epoch of the task (from 0) the sample is in.
+    StepDecay {
+        /// Epochs between two decays, at least 1.
+        every: usize,
+        /// The factor applied at each decay, in (0, 1].
+        factor: f64,
+    },
+    /// `lr` for the first half of each task's samples, `lr · factor` from the middle on: a sample
+    /// at offset `q` into a task of `L` samples (`epochs ×` its training samples) is in the second
+    /// half when `2q ≥ L`. `Halfway(factor: 0.1)` is "divide the rate by 10 halfway through each
+    /// task".
+    Halfway {
+        /// The factor of the second half, in (0, 1].
+        factor: f64,
+    },
 }
 
 /// Learning rules (`docs/method.md` derives them).
@@ -121,6 +157,9 @@ impl Default for OptimizerSpec {
     }
 }
 
+fn default_true() -> bool {
+    true
+}
 fn default_one() -> usize {
     1
 }

@@ -24,7 +24,7 @@ use ron::extensions::Extensions;
 use serde::de::IgnoredAny;
 
 use super::problem::Problem;
-use super::{validate, DataSource, Position, Scenario, ScenarioError};
+use super::{validate, Position, Scenario, ScenarioError};
 
 /// The parser options: `implicit_some` is always on, so optional values may be written bare.
 pub(super) fn options() -> ron::Options {
@@ -81,7 +81,7 @@ impl Draft {
         let text = std::fs::read_to_string(file).map_err(read_error)?;
         let mut draft = Draft::parse(text, file)?;
         if let Some(scenario) = &mut draft.scenario {
-            if let DataSource::Csv { path: csv, .. } = &mut scenario.data.source {
+            if let Some(csv) = scenario.data.csv_path_mut() {
                 if csv.is_relative() {
                     let base = file.parent().unwrap_or(Path::new(""));
                     let joined = base.join(&*csv);

@@ -19,7 +19,7 @@ mod scan;
 
 use scan::{parse_root, Kind, Node, Scanner};
 
-use super::{DataSource, Scenario, ScenarioError};
+use super::{Scenario, ScenarioError};
 
 /// A parsed field path: `links.drop_probability`, `faults[0].at`, `network.hidden[1]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -261,7 +261,7 @@ pub fn apply(
         text = spliced;
     }
     let mut applied = Scenario::parse(&text, source)?;
-    if let DataSource::Csv { path: csv, .. } = &mut applied.data.source {
+    if let Some(csv) = applied.data.csv_path_mut() {
         if csv.is_relative() {
             let joined = source.parent().unwrap_or(Path::new("")).join(&*csv);
             *csv = std::path::absolute(&joined).unwrap_or(joined);
@@ -287,7 +287,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, PathError> 
                 Ok(raw) => raw,
                 Err(_) => return Err(Scenario::from_file(path).unwrap_err().into()),
             };
-            if let DataSource::Csv { path: csv, .. } = &mut raw.data.source {
+            if let Some(csv) = raw.data.csv_path_mut() {
                 if csv.is_relative() {
                     let joined = path.parent().unwrap_or(Path::new("")).join(&*csv);
                     *csv = std::path::absolute(&joined).unwrap_or(joined);

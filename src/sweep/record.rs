@@ -44,7 +44,19 @@ pub struct Finals {
     pub passed: bool,
     /// Wall-clock seconds of the run (the only non-reproducible figure).
     pub wall_seconds: f64,
+    /// For a run over tasks: average accuracy, learning accuracy, backward transfer and first-task
+    /// drop, in the order of [`TASK_METRICS`] (`None` without tasks).
+    pub forgetting: Option<[Option<f64>; 4]>,
 }
+
+/// The forgetting figures of runs over tasks, as `summary.json` names them: sweeps summarise them in
+/// `points.csv` (and `results.csv` lists them) when some run has tasks.
+pub const TASK_METRICS: [&str; 4] = [
+    "average_accuracy",
+    "learning_accuracy",
+    "backward_transfer",
+    "first_task_drop",
+];
 
 impl Finals {
     /// Reads the figures from a run's `summary.json`. This is the one place that knows the summary's
@@ -86,6 +98,11 @@ impl Finals {
                 .ok_or("summary.json has no passed")?,
             expectations,
             wall_seconds: num(&["wall_seconds"])?.unwrap_or(f64::NAN),
+            // Summaries written before tasks existed have no `tasks` field: no tasks.
+            forgetting: v
+                .get("tasks")
+                .filter(|t| !t.is_null())
+                .map(|_| TASK_METRICS.map(|name| v.get(name).and_then(serde_json::Value::as_f64))),
         })
     }
 
@@ -97,9 +114,12 @@ impl Finals {
     }
 
     /// The named metric, for maps and tables: `final_test_accuracy`, `final_test_loss`,
-    /// `final_test_r2`, `messages_sent`, `forward_sent`, `attention_sent`, `loss_sent`, or
-    /// `expect[i].value`.
+    /// `final_test_r2`, `messages_sent`, `forward_sent`, `attention_sent`, `loss_sent`, one of
+    /// [`TASK_METRICS`], or `expect[i].value`.
     pub fn metric(&self, name: &str) -> Option<f64> {
+        if let Some(k) = TASK_METRICS.iter().position(|&m| m == name) {
+            return self.forgetting?[k];
+        }
         match name {
             "final_test_accuracy" => self.accuracy,
             "final_test_loss" => Some(self.loss),
@@ -122,7 +142,9 @@ impl Finals {
 
 /// Metric names accepted by [`Finals::metric`], for messages.
 pub const METRICS: &str = "final_test_accuracy, final_test_loss, final_test_r2, messages_sent, \
-                           forward_sent, attention_sent, loss_sent, expect[i].value";
+                           forward_sent, attention_sent, loss_sent, expect[i].value, and for \
+                           tasks average_accuracy, learning_accuracy, backward_transfer, \
+                           first_task_drop";
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -222,6 +244,10 @@ pub fn results_csv(layout: &Layout, records: &[Record]) -> Vec<u8> {
         header.push(format!("expect[{i}].value"));
         header.push(format!("expect[{i}].passed"));
     }
+    let tasks = has_tasks(records);
+    if tasks {
+        header.extend(TASK_METRICS.map(String::from));
+    }
     header.push("error".into());
     let rows = records
         .iter()
@@ -256,11 +282,15 @@ pub fn results_csv(layout: &Layout, records: &[Record]) -> Vec<u8> {
                             None => row.extend([String::new(), String::new(), String::new()]),
                         }
                     }
+                    if tasks {
+                        row.extend(TASK_METRICS.map(|m| float(f.metric(m))));
+                    }
                     row.push(String::new());
                 }
                 Outcome::Failed(e) => {
                     row.extend(["error".to_string(), "false".to_string()]);
-                    row.extend(std::iter::repeat_n(String::new(), 7 + 3 * n_expect));
+                    let tasks = if tasks { TASK_METRICS.len() } else { 0 };
+                    row.extend(std::iter::repeat_n(String::new(), 7 + 3 * n_expect + tasks));
                     row.push(e.clone());
                 }
             }
@@ -340,9 +370,20 @@ pub fn point_metrics(n_expect: usize) -> Vec<String> {
     m
 }
 
-/// Statistics of every grid point over its runs (records in run order).
+/// Whether some run of `records` was over tasks.
+fn has_tasks(records: &[Record]) -> bool {
+    records
+        .iter()
+        .any(|r| r.outcome.finals().is_some_and(|f| f.forgetting.is_some()))
+}
+
+/// Statistics of every grid point over its runs (records in run order): the metrics of
+/// [`point_metrics`], then, when some run was over tasks, the [`TASK_METRICS`].
 pub fn point_stats(layout: &Layout, records: &[Record]) -> Vec<PointStats> {
-    let names = point_metrics(expectation_count(records));
+    let mut names = point_metrics(expectation_count(records));
+    if has_tasks(records) {
+        names.extend(TASK_METRICS.map(String::from));
+    }
     (0..layout.points.len())
         .map(|point| {
             let runs: Vec<&Record> = records.iter().filter(|r| r.point == point).collect();

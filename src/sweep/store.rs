@@ -290,10 +290,15 @@ pub fn write_tables(
         }
         None => "final_test_r2".into(),
     };
-    let n_expect = stats
-        .first()
-        .map_or(0, |s| s.metrics.len().saturating_sub(4));
-    if !super::record::point_metrics(n_expect).contains(&metric) {
+    let n_expect = stats.first().map_or(0, |s| {
+        s.metrics
+            .iter()
+            .filter(|m| m.0.starts_with("expect["))
+            .count()
+    });
+    if !super::record::point_metrics(n_expect).contains(&metric)
+        && !super::record::TASK_METRICS.contains(&metric.as_str())
+    {
         return Err(format!("--metric {metric}: expected one of {METRICS}"));
     }
     put("results.csv".into(), &results_csv(layout, records))?;

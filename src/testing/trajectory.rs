@@ -9,7 +9,7 @@ use crate::engine::TraceLevel;
 use crate::evaluate::Evaluator;
 use crate::output::{self, OutputError};
 use crate::plan::Plan;
-use crate::run::{self, MessageSummary, MetricsRow, RunError, RunResult, Summary};
+use crate::run::{self, MessageSummary, MetricsRow, RunError, RunResult, Summary, TaskOutcome};
 use crate::scenario::{Engine, LinkSpec, RuleSpec, Scenario, SendPolicy, Step};
 use crate::topology::Params;
 use crate::trainer::{Checkpoint, MessageStats, Staleness, TrainReport, Trainer};
@@ -27,6 +27,8 @@ pub struct Trajectory {
     pub summary: Summary,
     /// Mean loss of the untrained network on the training split: where the training loss starts.
     pub untrained_train_loss: f64,
+    /// With `Tasks` data: every task's score at every checkpoint and the matrix R.
+    pub tasks: Option<TaskOutcome>,
 }
 
 impl Trajectory {
@@ -45,6 +47,7 @@ impl Trajectory {
             params: r.params,
             summary: r.summary,
             untrained_train_loss,
+            tasks: r.tasks,
         })
     }
 
@@ -83,11 +86,12 @@ impl Trajectory {
             metrics: self.checkpoints.clone(),
             summary: self.summary.clone(),
             params: self.params.clone(),
+            tasks: self.tasks.clone(),
         }
     }
 
     /// The files `neuragent run` writes for this run (`resolved.ron`, `metrics.csv`,
-    /// `summary.json`, `curves.svg`, `curves.png`), as bytes.
+    /// `summary.json`, the figures, and for tasks `accuracy.csv` and the rest), as bytes.
     pub fn outputs(&self) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
         output::render(&self.result())
     }

@@ -282,36 +282,50 @@ fn replay_after_the_data_file_changed_names_the_file_and_the_first_difference() 
         csv += &format!("{a},{b},{}\n", (a + b) as i32 % 2);
     }
     std::fs::write(dir.path().join("points.csv"), &csv).unwrap();
-    let text = GOOD.replace(
-        "Xor(samples: 40, noise: 0.1, test_fraction: 0.25)",
-        "Csv(path: \"points.csv\", label_column: \"label\", test_fraction: 0.25)",
-    );
+    let data = "Csv(path: \"points.csv\", label_column: \"label\", test_fraction: 0.25)";
+    let text = GOOD.replace("Xor(samples: 40, noise: 0.1, test_fraction: 0.25)", data);
     std::fs::write(dir.path().join("s.ron"), text).unwrap();
-    let run = neuragent(&["run", "s.ron", "--out", "r"], dir.path());
-    assert!(run.status.code().unwrap() <= 1);
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
-    let inputs = summary["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 1);
-    assert!(inputs[0]["path"].as_str().unwrap().ends_with("points.csv"));
-    assert_eq!(inputs[0]["sha256"].as_str().unwrap().len(), 64);
-
-    let same = neuragent(&["replay", "r"], dir.path());
-    assert_eq!(same.status.code(), Some(0));
+    // The same file read as the base of tasks (permuted copies of it) is recorded too.
+    let tasks = format!("Tasks(base: {data}, split: Permuted(count: 2), mode: Domain)");
+    let text = GOOD.replace("Xor(samples: 40, noise: 0.1, test_fraction: 0.25)", &tasks);
+    std::fs::write(dir.path().join("t.ron"), text).unwrap();
+    let mut hashes = Vec::new();
+    for (file, out) in [("s.ron", "r"), ("t.ron", "t")] {
+        let run = neuragent(&["run", file, "--out", out], dir.path());
+        assert!(run.status.code().unwrap() <= 1, "{file}");
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(out).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        let inputs = summary["inputs"].as_array().unwrap();
+        assert_eq!(inputs.len(), 1, "{file}");
+        assert!(inputs[0]["path"].as_str().unwrap().ends_with("points.csv"));
+        let hash = inputs[0]["sha256"].as_str().unwrap().to_string();
+        assert_eq!(hash.len(), 64);
+        hashes.push(hash);
+        let same = neuragent(&["replay", out], dir.path());
+        assert_eq!(same.status.code(), Some(0), "{file}");
+    }
+    assert_eq!(hashes[0], hashes[1]);
 
     std::fs::write(
         dir.path().join("points.csv"),
         csv.replacen("0,1,1", "0,1,0", 1),
     )
     .unwrap();
-    let replay = neuragent(&["replay", "r"], dir.path());
-    let stdout = String::from_utf8_lossy(&replay.stdout);
-    assert_eq!(replay.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("points.csv: the data file changed since the run"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("metrics.csv: DIFFERS: line "), "{stdout}");
+    for out in ["r", "t"] {
+        let replay = neuragent(&["replay", out], dir.path());
+        let stdout = String::from_utf8_lossy(&replay.stdout);
+        assert_eq!(replay.status.code(), Some(1), "{out}: {stdout}");
+        assert!(
+            stdout.contains("points.csv: the data file changed since the run"),
+            "{out}: {stdout}"
+        );
+        assert!(
+            stdout.contains("metrics.csv: DIFFERS: line "),
+            "{out}: {stdout}"
+        );
+    }
 }
 
 #[test]

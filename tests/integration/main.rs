@@ -18,4 +18,5 @@ mod replay;
 mod scenarios;
 mod seeds;
 mod sweep;
+mod tasks;
 mod validate;

@@ -77,12 +77,15 @@ fn core_scenarios_train_under_every_rule() {
     }
 }
 
-/// Every bundled sweep starts with a comment and is valid at every grid point (added with the sweep
-/// work).
+/// Every bundled sweep, and every sweep behind a table of docs/experiments.md, starts with a
+/// comment and is valid at every grid point (added with the sweep work).
 #[test]
 fn every_bundled_sweep_is_valid() {
-    let mut sweeps: Vec<_> = std::fs::read_dir(scenarios_dir())
-        .unwrap()
+    let docs = scenarios_dir().join("../docs/experiments");
+    let mut sweeps: Vec<_> = [scenarios_dir(), docs]
+        .iter()
+        .filter(|dir| dir.is_dir())
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".sweep.ron"))
         .collect();

@@ -94,6 +94,25 @@ pub(super) fn for_field(container: &str, field: &str) -> Option<&'static str> {
             Some("a file path in double quotes, relative to the scenario file's folder")
         }
         ("DataSpec::Csv", "label_column") => Some("a column name in double quotes"),
+        ("DataSpec::Tasks", "base") => Some(
+            "a data source other than Tasks, with its split options: Builtin(name: ..), \
+             Csv(path: ..), Xor(samples: n), Moons(samples: n), Spirals(samples: n), \
+             Blobs(samples: n) or Sensors(count: k, samples: n)",
+        ),
+        ("DataSpec::Tasks", "split") => for_type("TaskSplit"),
+        ("TaskSplit::Classes", _) => {
+            Some("a list of tasks, each a list of class numbers, e.g. [[0, 1], [2, 3]]")
+        }
+        ("TaskSplit::RandomClasses", "per_task") => {
+            Some("a whole number of classes per task ≥ 1 that divides the number of classes")
+        }
+        ("TaskSplit::Permuted", "count") => Some("a whole number of tasks ≥ 1"),
+        ("LearningSpec", "lr_schedule") => for_type("RateSchedule"),
+        ("LearningSpec", "fresh_optimizer") => Some(BOOL),
+        ("RateSchedule::StepDecay", "every") => Some("a whole number of epochs ≥ 1"),
+        ("RateSchedule::StepDecay" | "RateSchedule::Halfway", "factor") => {
+            Some("a factor in (0, 1], e.g. 0.1")
+        }
         ("NetworkSpec", "hidden") => {
             Some("a list of hidden layer widths, e.g. [32, 16] ([] for none)")
         }
@@ -172,15 +191,23 @@ pub(super) fn for_type(name: &str) -> Option<&'static str> {
     Some(match name {
         "DataSpec" => {
             "a data source: Builtin(name: ..), Csv(path: ..), Xor(samples: n), Moons(samples: n), \
-             Spirals(samples: n), Blobs(samples: n) or Sensors(count: k, samples: n)"
+             Spirals(samples: n), Blobs(samples: n), Sensors(count: k, samples: n) or \
+             Tasks(base: .., split: .., mode: ..)"
+        }
+        "TaskSplit" => {
+            "Classes([[0, 1], [2, 3], ...]), RandomClasses(per_task: k) or Permuted(count: n)"
+        }
+        "RateSchedule" => {
+            "Constant, StepDecay(every: k, factor: f) or Halfway(factor: f), with k ≥ 1 epochs \
+             and f in (0, 1]"
         }
         "NetworkSpec" => {
             "(hidden: [widths], activation: .., output: ..), with the optional fields connectivity \
              and skip"
         }
         "LearningSpec" => {
-            "(rule: ..), with the optional fields optimizer, batch_size, epochs, in_flight and \
-             engine"
+            "(rule: ..), with the optional fields optimizer, batch_size, epochs, in_flight, \
+             engine, lr_schedule and fresh_optimizer"
         }
         "LinkSpec" => {
             "(forward_delay: .., attention_delay: .., drop_probability: .., ...), every field \

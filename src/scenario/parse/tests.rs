@@ -152,7 +152,8 @@ fn missing_repeated_and_misnamed_fields() {
             "4:14: network.hidden = (missing): expected a list of hidden layer widths, e.g. [32, 16] \
              ([] for none) (the field is required)",
             "1:1: learning = (missing): expected (rule: ..), with the optional fields optimizer, \
-             batch_size, epochs, in_flight and engine (the field is required)",
+             batch_size, epochs, in_flight, engine, lr_schedule and fresh_optimizer (the field is \
+             required)",
         ]
     );
     let ps = problems(&learning("(rule: Attention, epochs: 2, epochs: 3)"));

@@ -1,4 +1,7 @@
-//! Checks of the `data` field: the source's parameters and the split options.
+//! Checks of the `data` field: the source's parameters and the split options; the checks of
+//! `Tasks` that need no data are in `data/tasks.rs`.
+
+mod tasks;
 
 use super::{ron_str, Problems, F};
 use crate::scenario::{DataSource, DataSpec};
@@ -11,12 +14,18 @@ const MIN_SAMPLES: usize = 4;
 const MAX_CLASSES: usize = 1000;
 
 pub(super) fn check(out: &mut Problems, data: &DataSpec) {
+    check_at(out, "data", data);
+}
+
+/// Checks the data spec written at `at` (`data`, or `data.base` inside `Tasks`).
+fn check_at(out: &mut Problems, at: &str, data: &DataSpec) {
+    let path = |field: &str| format!("{at}.{field}");
     match &data.source {
         DataSource::Builtin { name } => {
             if !BUILTIN_DATASETS.contains(&name.as_str()) {
                 let list: Vec<String> = BUILTIN_DATASETS.iter().map(|d| ron_str(d)).collect();
                 out.push(
-                    "data.name",
+                    path("name"),
                     ron_str(name),
                     format!("one of {}", list.join(", ")),
                 );
@@ -25,24 +34,24 @@ pub(super) fn check(out: &mut Problems, data: &DataSpec) {
         DataSource::Csv { label_column, .. } => {
             if label_column.is_empty() {
                 out.push(
-                    "data.label_column",
+                    path("label_column"),
                     ron_str(label_column),
                     "a non-empty column name",
                 );
             }
         }
         DataSource::Xor { samples, noise } | DataSource::Moons { samples, noise } => {
-            check_samples(out, *samples);
-            check_noise(out, *noise);
+            check_samples(out, at, *samples);
+            check_noise(out, at, *noise);
         }
         DataSource::Spirals {
             samples,
             arms,
             noise,
         } => {
-            check_samples(out, *samples);
-            check_classes(out, "data.arms", *arms);
-            check_noise(out, *noise);
+            check_samples(out, at, *samples);
+            check_classes(out, &path("arms"), *arms);
+            check_noise(out, at, *noise);
         }
         DataSource::Blobs {
             samples,
@@ -50,13 +59,13 @@ pub(super) fn check(out: &mut Problems, data: &DataSpec) {
             features,
             spread,
         } => {
-            check_samples(out, *samples);
-            check_classes(out, "data.classes", *classes);
+            check_samples(out, at, *samples);
+            check_classes(out, &path("classes"), *classes);
             if *features < 1 {
-                out.push("data.features", features, "an integer ≥ 1");
+                out.push(path("features"), features, "an integer ≥ 1");
             }
             if !(spread.is_finite() && *spread > 0.0) {
-                out.push("data.spread", F(*spread), "a finite number > 0");
+                out.push(path("spread"), F(*spread), "a finite number > 0");
             }
         }
         DataSource::Sensors {
@@ -65,26 +74,40 @@ pub(super) fn check(out: &mut Problems, data: &DataSpec) {
             noise,
         } => {
             if *count < 1 {
-                out.push("data.count", count, "an integer ≥ 1");
+                out.push(path("count"), count, "an integer ≥ 1");
             }
-            check_samples(out, *samples);
-            check_noise(out, *noise);
+            check_samples(out, at, *samples);
+            check_noise(out, at, *noise);
+        }
+        DataSource::Tasks { base, split, mode } => {
+            if matches!(base.source, DataSource::Tasks { .. }) {
+                out.push(
+                    path("base"),
+                    "Tasks(..)",
+                    "a data source that is not Tasks (tasks of tasks are not supported)",
+                );
+            } else {
+                check_at(out, &path("base"), base);
+            }
+            tasks::check(out, at, &base.source, split, *mode);
+            // The split options are the base's, checked there.
+            return;
         }
     }
     let test_fraction = data.split.test_fraction;
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
         out.push(
-            "data.test_fraction",
+            path("test_fraction"),
             F(test_fraction),
             "a fraction in the open interval (0, 1)",
         );
     }
 }
 
-fn check_samples(out: &mut Problems, samples: usize) {
+fn check_samples(out: &mut Problems, at: &str, samples: usize) {
     if samples < MIN_SAMPLES {
         out.push(
-            "data.samples",
+            format!("{at}.samples"),
             samples,
             format!("an integer ≥ {MIN_SAMPLES}"),
         );
@@ -97,9 +120,9 @@ fn check_classes(out: &mut Problems, path: &str, classes: usize) {
     }
 }
 
-fn check_noise(out: &mut Problems, noise: f64) {
+fn check_noise(out: &mut Problems, at: &str, noise: f64) {
     if !(noise.is_finite() && noise >= 0.0) {
-        out.push("data.noise", F(noise), "a finite number ≥ 0");
+        out.push(format!("{at}.noise"), F(noise), "a finite number ≥ 0");
     }
 }
 

@@ -2,7 +2,9 @@
 
 use super::links::any_drop;
 use super::{Problems, F};
-use crate::scenario::{Engine, Estimator, OptimizerSpec, RuleSpec, Scenario, SendPolicy, Step};
+use crate::scenario::{
+    Engine, Estimator, OptimizerSpec, RateSchedule, RuleSpec, Scenario, SendPolicy, Step,
+};
 
 pub(super) fn check(out: &mut Problems, s: &Scenario) {
     let l = &s.learning;
@@ -48,7 +50,33 @@ pub(super) fn check(out: &mut Problems, s: &Scenario) {
              simulation of backprop)",
         );
     }
+    check_rate_schedule(out, l.lr_schedule);
     check_dense_engine(out, s);
+}
+
+/// A decay factor in (0, 1] and at least one epoch between decays.
+fn check_rate_schedule(out: &mut Problems, schedule: RateSchedule) {
+    let factor = match schedule {
+        RateSchedule::Constant => return,
+        RateSchedule::StepDecay { every, factor } => {
+            if every < 1 {
+                out.push(
+                    "learning.lr_schedule.every",
+                    every,
+                    "a whole number of epochs ≥ 1",
+                );
+            }
+            factor
+        }
+        RateSchedule::Halfway { factor } => factor,
+    };
+    if !(factor > 0.0 && factor <= 1.0) {
+        out.push(
+            "learning.lr_schedule.factor",
+            F(factor),
+            "a factor in (0, 1], e.g. 0.1 to divide the rate by 10",
+        );
+    }
 }
 
 /// `EstimatedAttention`'s estimator and send policy.
@@ -403,5 +431,33 @@ mod tests {
             "links: (forward_delay: LogNormal(mu: 1.0, sigma: 1.0))",
         );
         valid(&t);
+    }
+
+    #[test]
+    fn scenario_rate_schedules() {
+        for ok in [
+            "(rule: Attention, lr_schedule: Constant)",
+            "(rule: Attention, lr_schedule: StepDecay(every: 5, factor: 0.5))",
+            "(rule: Attention, lr_schedule: Halfway(factor: 0.1), fresh_optimizer: false)",
+            "(rule: Attention, lr_schedule: Halfway(factor: 1.0))",
+        ] {
+            valid(&learning(ok));
+        }
+        one(
+            &learning("(rule: Attention, lr_schedule: StepDecay(every: 0, factor: 0.5))"),
+            "learning.lr_schedule.every",
+            "0",
+            "a whole number of epochs ≥ 1",
+        );
+        for bad in ["0.0", "1.5", "-0.1", "NaN"] {
+            one(
+                &learning(&format!(
+                    "(rule: Attention, lr_schedule: Halfway(factor: {bad}))"
+                )),
+                "learning.lr_schedule.factor",
+                bad,
+                "a factor in (0, 1]",
+            );
+        }
     }
 }
