@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{
-    Config as ProptestConfig, FileFailurePersistence, TestCaseResult, TestError, TestRunner,
+    Config as ProptestConfig, FileFailurePersistence, RngAlgorithm, TestCaseResult, TestError,
+    TestRng, TestRunner,
 };
 
 use crate::scenario::Scenario;
@@ -51,6 +52,7 @@ pub struct Property {
     shrink_iters: u32,
     dir: Option<PathBuf>,
     regressions: bool,
+    deterministic: bool,
 }
 
 impl Property {
@@ -64,6 +66,7 @@ impl Property {
             shrink_iters: 256,
             dir: None,
             regressions: true,
+            deterministic: false,
         }
     }
 
@@ -90,6 +93,13 @@ impl Property {
     /// Neither reads nor writes proptest's regression file (for a property that fails on purpose).
     pub fn without_regression_file(mut self) -> Property {
         self.regressions = false;
+        self
+    }
+
+    /// Draws the cases from a fixed seed, the same ones on every run (proptest otherwise seeds each
+    /// run afresh): for a property that must fail somewhere, so that the verdict is repeatable.
+    pub fn deterministic(mut self) -> Property {
+        self.deterministic = true;
         self
     }
 
@@ -154,7 +164,11 @@ impl Property {
             },
             ..ProptestConfig::default()
         };
-        let mut runner = TestRunner::new(config);
+        let mut runner = if self.deterministic {
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+        } else {
+            TestRunner::new(config)
+        };
         match runner.run(&strategy, test) {
             Ok(()) => Ok(()),
             Err(TestError::Abort(why)) => panic!("property `{}` gave up: {why}", self.name),

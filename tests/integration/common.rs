@@ -25,8 +25,9 @@ pub fn cases(default: u32) -> u32 {
 }
 
 /// Whether `test` fails on one of exactly `cases` cases of `strategy` (whatever `PROPTEST_CASES`
-/// says): for a property stated outside its measured region, which must fail there. No shrinking,
-/// no regression file; the counterexample goes to the temporary folder.
+/// says), the same cases on every run: for a property stated outside its measured region, which
+/// must fail there. No shrinking, no regression file; the counterexample goes to the temporary
+/// folder.
 pub fn fails_somewhere<S>(
     name: &str,
     cases: u32,
@@ -39,6 +40,7 @@ where
 {
     Property::new(name)
         .cases_exactly(cases)
+        .deterministic()
         .shrink_iters(0)
         .without_regression_file()
         .save_to(std::env::temp_dir().join("neuragent-beyond"))
