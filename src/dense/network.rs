@@ -53,6 +53,15 @@ impl<'a> Network<'a> {
             into[m].push(b);
             out_of[k].push(b);
         }
+        // Blocks are numbered as their first synapse comes, which in a sparse network need not be
+        // by layer. A neuron adds its inputs, and the attention it is paid, in synapse order: by
+        // source layer into a layer, by target layer out of it.
+        for into in &mut into {
+            into.sort_by_key(|&b| blocks[b].0);
+        }
+        for out in &mut out_of {
+            out.sort_by_key(|&b| blocks[b].1);
+        }
         let weights = blocks
             .iter()
             .map(|&(k, m)| DMatrix::zeros(layers[m].len(), layers[k].len()))

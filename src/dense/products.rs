@@ -67,10 +67,20 @@ impl Products {
             Products::Portable => {
                 for s in 0..n {
                     let mut d = d.column_mut(s);
-                    if !add {
+                    let a = a.column(s);
+                    if add {
+                        // Onto what the earlier blocks paid, term by term, as the event engine adds
+                        // the attention of a neuron's outgoing synapses in order: a block summed on
+                        // its own and then added rounds differently (skip connections).
+                        for (j, d) in d.iter_mut().enumerate() {
+                            for (k, &a) in a.iter().enumerate() {
+                                *d += w[(k, j)] * a;
+                            }
+                        }
+                    } else {
                         d.fill(0.0);
+                        d.gemv_tr(1.0, w, &a, 1.0);
                     }
-                    d.gemv_tr(1.0, w, &a.column(s), 1.0);
                 }
             }
             Products::Gemm => matmul(

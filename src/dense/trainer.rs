@@ -9,7 +9,8 @@ use crate::rule::{Feedback, LayerNorms, LearningRule, Scales, Sgd};
 use crate::scenario::{Activation, OutputKind};
 use crate::topology::{Params, Topology};
 use crate::trainer::{
-    Checkpoint, Course, MessageStats, Observer, Schedule, Staleness, TrainReport, Trainer,
+    Checkpoint, Course, Divergence, MessageStats, Observer, Schedule, Staleness, TrainReport,
+    Trainer,
 };
 
 /// Dense reference trainer.
@@ -339,6 +340,19 @@ impl<'a> DenseTrainer<'a> {
         self.sgd = course.sgd_at(self.base_sgd, latest);
     }
 
+    /// Calls `observer.checkpoint` once at `seen` samples, where training stopped.
+    fn checkpoints_at_divergence(
+        &mut self,
+        seen: usize,
+        window: &mut (f64, usize),
+        messages: &MessageStats,
+        observer: &mut dyn Observer,
+    ) {
+        let at = [seen];
+        let mut next = 0;
+        self.checkpoints(seen, &at, &mut next, window, messages, observer);
+    }
+
     /// Calls `observer.checkpoint` for every checkpoint at `seen` samples.
     fn checkpoints(
         &mut self,
@@ -406,6 +420,39 @@ impl Trainer for DenseTrainer<'_> {
                     data.targets(i),
                     demand,
                 );
+            }
+            // A loss that is not finite stops the run at that sample, before the batch's step (as
+            // on the event engines: no neuron steps on a batch that did not complete).
+            if let Some(d) = (0..n).find(|&s| !self.losses[s].is_finite()) {
+                // The samples before it completed; it did not, but its loss counts in the window.
+                for s in 0..d {
+                    window.0 += self.losses[s];
+                    window.1 += 1;
+                    self.checkpoints(
+                        pos + s + 1,
+                        checkpoints,
+                        &mut next,
+                        &mut window,
+                        &messages,
+                        observer,
+                    );
+                }
+                window.0 += self.losses[d];
+                window.1 += 1;
+                // The state where training stopped, whether or not a checkpoint was due there.
+                self.checkpoints_at_divergence(pos + d, &mut window, &messages, observer);
+                let params = self.params();
+                return TrainReport {
+                    samples_seen: pos + d,
+                    messages,
+                    diverged: Some(Divergence::at(
+                        pos + d,
+                        schedule.sample(pos + d),
+                        &params,
+                        topology,
+                    )),
+                    ..TrainReport::default()
+                };
             }
             // Checkpoints inside the batch see the weights from before its update.
             for s in 0..n - 1 {
