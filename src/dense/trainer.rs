@@ -421,22 +421,24 @@ impl Trainer for DenseTrainer<'_> {
                     demand,
                 );
             }
-            // A loss that is not finite stops the run at that sample, before the batch's step (as
-            // on the event engines: no neuron steps on a batch that did not complete).
-            if let Some(d) = (0..n).find(|&s| !self.losses[s].is_finite()) {
+            // Checkpoints inside the batch see the weights from before its update. A loss that is
+            // not finite stops the run at that sample, before the batch's step (as on the event
+            // engines: no neuron steps on a batch that did not complete).
+            let diverged = (0..n).find(|&s| !self.losses[s].is_finite());
+            for s in 0..diverged.unwrap_or(n - 1) {
+                window.0 += self.losses[s];
+                window.1 += 1;
+                self.checkpoints(
+                    pos + s + 1,
+                    checkpoints,
+                    &mut next,
+                    &mut window,
+                    &messages,
+                    observer,
+                );
+            }
+            if let Some(d) = diverged {
                 // The samples before it completed; it did not, but its loss counts in the window.
-                for s in 0..d {
-                    window.0 += self.losses[s];
-                    window.1 += 1;
-                    self.checkpoints(
-                        pos + s + 1,
-                        checkpoints,
-                        &mut next,
-                        &mut window,
-                        &messages,
-                        observer,
-                    );
-                }
                 window.0 += self.losses[d];
                 window.1 += 1;
                 // The state where training stopped, whether or not a checkpoint was due there.
@@ -453,19 +455,6 @@ impl Trainer for DenseTrainer<'_> {
                     )),
                     ..TrainReport::default()
                 };
-            }
-            // Checkpoints inside the batch see the weights from before its update.
-            for s in 0..n - 1 {
-                window.0 += self.losses[s];
-                window.1 += 1;
-                self.checkpoints(
-                    pos + s + 1,
-                    checkpoints,
-                    &mut next,
-                    &mut window,
-                    &messages,
-                    observer,
-                );
             }
             self.course(schedule.course(), pos + n - 1);
             self.learn(n);

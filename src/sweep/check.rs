@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::exec::{self, Interrupted};
 use super::record::{Finals, Outcome};
-use super::stats::wilson;
+use super::stats::{aligned, wilson};
 use crate::run;
 use crate::scenario::{Expectation, Scenario};
 
@@ -74,24 +74,7 @@ impl CheckReport {
                 r.worst_seed.map_or("-".into(), |s| s.to_string()),
             ]);
         }
-        let widths: Vec<usize> = (0..5)
-            .map(|c| {
-                t.iter()
-                    .map(|row| row[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = String::new();
-        for row in &t {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count())))
-                .collect();
-            out += cells.join("  ").trim_end();
-            out.push('\n');
-        }
+        let mut out = aligned(&t);
         for (seed, e) in &self.errors {
             out += &format!("seed {seed} could not run: {e}\n");
         }

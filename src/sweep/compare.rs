@@ -11,7 +11,7 @@ use plotters::prelude::SeriesLabelPosition;
 
 use super::exec::{self, Interrupted};
 use super::record::Finals;
-use super::stats::{describe, wilson, Describe};
+use super::stats::{aligned, describe, wilson, Describe};
 use crate::plot::{Curves, Panel, Series, YAxis, PALETTE};
 use crate::run;
 use crate::scenario::Scenario;
@@ -346,25 +346,7 @@ pub fn table(rows: &[FinalRow], classification: bool) -> String {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|c| {
-            t.iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &t {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count())))
-            .collect();
-        out += cells.join("  ").trim_end();
-        out.push('\n');
-    }
-    out
+    aligned(&t)
 }
 
 /// `compare.csv`: the table of final figures.
