@@ -22,7 +22,7 @@ fn epoch(setup: &Setup, products: Products) {
         s.network.output,
         setup.learning.sgd,
         s.learning.batch_size,
-        &setup.initial,
+        &setup.initial(),
         &setup.feedback,
         products,
     );

@@ -65,7 +65,7 @@ fn main() {
         s.network.output,
         setup.learning.sgd,
         s.learning.batch_size,
-        &setup.initial,
+        &setup.initial(),
         &setup.feedback,
     );
     // One epoch at a time (each a fresh shuffle from the order stream), so each is timed on its own.

@@ -42,7 +42,7 @@ fn scaling(c: &mut Criterion) {
         group.throughput(Throughput::Elements((synapses * samples) as u64));
         group.bench_function(format!("events_{synapses}_synapses"), |b| {
             b.iter_batched(
-                || neuragent::engine::EventEngine::new(&setup, setup.initial.clone()),
+                || neuragent::engine::EventEngine::new(&setup, setup.initial()),
                 |mut engine| engine.train(&setup.dataset.train, &schedule, &mut Unobserved),
                 BatchSize::LargeInput,
             )

@@ -77,7 +77,7 @@ fn wave(c: &mut Criterion) {
     short.truncate(SAMPLES);
     group.bench_function("events_attention", |b| {
         b.iter_batched(
-            || neuragent::engine::EventEngine::new(&setup, setup.initial.clone()),
+            || neuragent::engine::EventEngine::new(&setup, setup.initial()),
             |mut engine| {
                 neuragent::trainer::Trainer::train(
                     &mut engine,

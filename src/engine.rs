@@ -38,6 +38,7 @@ pub(crate) mod learner;
 pub(crate) mod loss_agent;
 pub(crate) mod scheduler;
 pub(crate) mod slots;
+mod timetable;
 pub mod trace;
 
 use crate::data::Split;
@@ -54,6 +55,7 @@ use learner::{Board, Learner};
 use loss_agent::LossAgent;
 use scheduler::{Key, Queue};
 use slots::{Phase, Slots};
+use timetable::Timetable;
 use trace::Tracer;
 
 pub use trace::TraceLevel;
@@ -101,6 +103,10 @@ pub struct EventEngine<'p> {
     tracer: Tracer<'p>,
     /// Timed links: a neuron may act before every message arrived.
     timed: bool,
+    /// When each neuron acts, on untimed links with fixed delays: actions are planned, not counted.
+    timetable: Option<Timetable>,
+    /// Each neuron's place among a sample's `Credit` actions at one tick.
+    credit_rank: Vec<u32>,
     timeout: u64,
     /// First incoming synapse of each neuron whose source is not an input (attention goes only there).
     attention_start: Vec<usize>,
@@ -173,11 +179,15 @@ impl<'p> EventEngine<'p> {
         }
         let feedback =
             (plan.rule.feedback() == Feedback::FixedRandom).then_some(&plan.feedback[..]);
+        let credit_rank = scheduler::credit_ranks(t);
+        let estimating = l.estimation.is_some();
+        let timetable = Timetable::new(plan, timed, holds, estimating, &credit_rank);
+        let in_order = timetable.as_ref().is_some_and(|tt| tt.in_order);
         EventEngine {
             plan,
             t,
-            slots: Slots::new(slots, n),
-            inbox: Inbox::new(plan, slots, timed, l.estimation.is_some()),
+            slots: Slots::new(slots, n, in_order),
+            inbox: Inbox::new(plan, slots, timed, estimating, in_order),
             learner: Learner::new(t, plan.rule.as_ref(), l.sgd, l.batch_size, params, feedback),
             board: holds.then(|| Board::new(t, slots + 1)),
             loss: LossAgent::new(slots, t.outputs().len(), timed),
@@ -189,9 +199,11 @@ impl<'p> EventEngine<'p> {
             timeline: FaultTimeline::new(&plan.faults, &plan.streams),
             reinit: Reinit::new(&plan.streams, t),
             fault_actions: Vec::with_capacity(8),
-            queue: Queue::with_capacity(4 * n * slots),
+            queue: Queue::with_capacity(2 * n * slots),
             tracer: Tracer::off(),
             timed,
+            timetable,
+            credit_rank,
             timeout: plan.links.timeout.unwrap_or(u64::MAX),
             attention_start,
             out_layers,
@@ -235,7 +247,7 @@ impl<'p> EventEngine<'p> {
         let key = match action {
             Action::Fire => Key::fire(time, position, j),
             Action::Loss => Key::loss(time, position, n),
-            Action::Credit => Key::credit(time, position, j, n),
+            Action::Credit => Key::credit(time, position, self.credit_rank[j], n),
             Action::Fault => unreachable!("faults are scheduled at the start"),
         };
         self.queue.push(

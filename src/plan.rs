@@ -85,8 +85,6 @@ pub struct Plan {
     pub dataset: Dataset,
     /// The network.
     pub topology: Topology,
-    /// Initial parameters (init stream).
-    pub initial: Params,
     /// Fixed random feedback weights, one per synapse (feedback stream); empty unless the rule pays
     /// attention through them.
     pub feedback: Vec<f64>,
@@ -107,6 +105,12 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The initial parameters, drawn from the init stream on each call: the plan does not keep a
+    /// copy of the weights besides the one a run trains.
+    pub fn initial(&self) -> Params {
+        Params::init(&self.topology, &mut self.streams.stream(Purpose::Init))
+    }
+
     /// Loads the data and resolves `scenario` (already validated) against it. Every problem that
     /// needs the data or the network is reported at once.
     pub fn new(scenario: &Scenario) -> Result<Plan, PlanError> {
@@ -133,7 +137,6 @@ impl Plan {
             }
         };
         let rule = scenario.learning.rule.build();
-        let initial = Params::init(&topology, &mut streams.stream(Purpose::Init));
         let feedback = if rule.feedback() == Feedback::FixedRandom {
             Params::init(&topology, &mut streams.stream(Purpose::Feedback)).weights
         } else {
@@ -171,7 +174,6 @@ impl Plan {
             streams,
             dataset,
             topology,
-            initial,
             feedback,
             schedule,
             engine,

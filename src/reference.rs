@@ -8,7 +8,7 @@
 //! * **Time and order.** Events are ordered by the canonical key of
 //!   `engine::scheduler::Key`: at a tick, tick-timed faults, then deliveries, then neuron
 //!   actions (older sample first; forward actions input side first, the loss agent, then backward
-//!   actions output side first). A message with delay 0 is delivered at once.
+//!   actions layer by layer from the output side, by increasing id within a layer). A message with delay 0 is delivered at once.
 //! * **Fates.** A message's drop and delay are functions of its sample and link
 //!   ([`crate::rng::MessageDraws`], [`crate::plan::Channel`]). A message is lost if its link drops
 //!   it, its synapse is cut, or its receiver is down when it is sent. A crashed sender sends nothing.
@@ -35,7 +35,7 @@ mod messages;
 use std::collections::BTreeMap;
 
 use crate::data::Split;
-use crate::engine::scheduler::{Key, Queue};
+use crate::engine::scheduler::{credit_ranks, Key, Queue};
 use crate::engine::trace::{Fate, Message, MessageKind, TraceLevel, Tracer};
 use crate::plan::{FaultTimeline, Plan, Reinit};
 use crate::rng::{MessageDraws, Purpose};
@@ -160,6 +160,8 @@ pub struct ReferenceEngine<'p> {
     reinits: Vec<u64>,
     samples: BTreeMap<usize, Sample>,
     queue: Queue<Item>,
+    /// Each neuron's place among a sample's `Credit` actions at one tick.
+    credit_rank: Vec<u32>,
     forward_draws: MessageDraws,
     attention_draws: MessageDraws,
     down: Vec<u32>,
@@ -224,6 +226,7 @@ impl<'p> ReferenceEngine<'p> {
             reinits: vec![0; n],
             samples: BTreeMap::new(),
             queue: Queue::with_capacity(1024),
+            credit_rank: credit_ranks(t),
             forward_draws: MessageDraws::new(&plan.streams, Purpose::ForwardMessages, m + outputs),
             attention_draws: MessageDraws::new(
                 &plan.streams,
@@ -306,7 +309,9 @@ impl<'p> ReferenceEngine<'p> {
                 let key = match (owner, wave) {
                     (None, _) => Key::loss(time, position as u64, n),
                     (Some(j), Wave::Forward) => Key::fire(time, position as u64, j),
-                    (Some(j), Wave::Backward) => Key::credit(time, position as u64, j, n),
+                    (Some(j), Wave::Backward) => {
+                        Key::credit(time, position as u64, self.credit_rank[j], n)
+                    }
                 };
                 self.queue.push(
                     key,

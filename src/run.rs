@@ -135,7 +135,7 @@ pub fn train(
 impl Plan {
     /// Trains from the initial parameters with the plan's engine, without a trace; see [`train`].
     pub fn train(&self, observer: &mut dyn Observer) -> Result<(TrainReport, Params), RunError> {
-        train(self, self.initial.clone(), observer, None)
+        train(self, self.initial(), observer, None)
     }
 }
 
@@ -188,6 +188,7 @@ pub fn run_plan<'p>(
     let l = &plan.learning;
     let t = &plan.topology;
     let layers = t.layers().len();
+    let params = plan.initial();
     let mut recorder = Recorder {
         evaluator: Evaluator::new(t, l.activation, l.output),
         test: &plan.dataset.test,
@@ -197,7 +198,7 @@ pub fn run_plan<'p>(
                 l.activation,
                 l.output,
                 &plan.dataset.train,
-                &plan.initial,
+                &params,
                 // Every engine reports which samples each update consumed.
                 Credit::AtUpdates,
             )
@@ -216,7 +217,7 @@ pub fn run_plan<'p>(
         samples_seen: 0,
         sim_ticks: 0,
         train_loss: None,
-        params: &plan.initial,
+        params: &params,
         messages: &no_messages,
         staleness: Staleness::default(),
         neurons_down: 0,
@@ -229,7 +230,7 @@ pub fn run_plan<'p>(
     }
     recorder.report_progress(&initial);
     recorder.metrics.push(initial);
-    let (report, params) = train(plan, plan.initial.clone(), &mut recorder, trace)?;
+    let (report, params) = train(plan, params, &mut recorder, trace)?;
     let tasks = plan.dataset.tasks.as_ref().map(|tasks| {
         TaskOutcome::new(
             tasks,

@@ -55,7 +55,7 @@ fn assert_counting() {
 /// empty) is not counted: it is made once, at the end.
 fn event_allocations(setup: &Setup, n: usize) -> (u64, String) {
     let schedule = prefix(setup, n);
-    let mut engine = neuragent::engine::EventEngine::new(setup, setup.initial.clone());
+    let mut engine = neuragent::engine::EventEngine::new(setup, setup.initial());
     let mut report = None;
     let count = allocations(|| {
         report = Some(engine.train(&setup.dataset.train, &schedule, &mut Unobserved));
@@ -90,7 +90,7 @@ fn dense_allocations(setup: &Setup, n: usize) -> (u64, String) {
         s.network.output,
         setup.learning.sgd,
         s.learning.batch_size,
-        &setup.initial,
+        &setup.initial(),
         &setup.feedback,
     );
     let mut seen = 0;

@@ -131,6 +131,9 @@ impl EventEngine<'_> {
     /// timed links or with estimates, on-time messages, and estimates (or nothing) for the rest.
     fn attention_received(&mut self, j: usize, slot: usize) -> f64 {
         let t = self.t;
+        if !self.slots.received.is_empty() {
+            return self.slots.received[self.slots.at(slot, j)];
+        }
         let range = self.inbox.attention_range(t, slot, j);
         if self.inbox.attention_arrival.is_empty() {
             return self.inbox.attention_value[range].iter().sum();
@@ -392,6 +395,36 @@ impl EventEngine<'_> {
             .stale(self.learner.updates[j] - self.slots.updates_at_fire[k]);
         let layer = t.layer_of(j);
         let position = self.slots.info[slot].position;
+        if self
+            .timetable
+            .as_ref()
+            .is_some_and(|tt| tt.credit.is_some())
+        {
+            // On the timetable: every message arrives in time for its receiver's planned action.
+            let count = range.len() as u64;
+            let summed = !self.slots.received.is_empty();
+            let base = self.slots.at(slot, 0);
+            for e in range {
+                let a = self.learner.coefficient(e) * d;
+                if summed {
+                    // Paid in the order of the receiver's outgoing synapses (the timetable says).
+                    self.slots.received[base + t.source(e)] += a;
+                } else {
+                    let q = self.inbox.attention_at(t, slot, e);
+                    self.inbox.attention_value[q] = a;
+                }
+                if self.tracer.messages() {
+                    let arrival =
+                        self.now + self.inbox.attention_fate(&self.plan.links, slot, e).delay();
+                    let m = self.message(MessageKind::Attention, position, e);
+                    self.tracer.message(t, m, Fate::OnTime(arrival));
+                }
+            }
+            let counts = self.acct.messages.at(Kind::Attention, layer);
+            counts.sent += count;
+            counts.delivered += count;
+            return;
+        }
         if !self.timed && self.estimates.is_none() {
             // Untimed links: every message arrives; write it and count the receiver down.
             let count = range.len() as u64;

@@ -22,7 +22,9 @@ impl EventEngine<'_> {
 
         let t = self.t;
         let n = t.neurons();
-        let slot = self.slots.take(position, (n - t.inputs().len()) as u32);
+        let slot = self
+            .slots
+            .take(position, self.now, (n - t.inputs().len()) as u32);
         self.admitted += 1;
         self.active += 1;
         for j in t.inputs().end..n {
@@ -36,10 +38,28 @@ impl EventEngine<'_> {
                 t.out_degree(j) as u32
             });
         }
+        if !self.slots.received.is_empty() {
+            let base = self.slots.at(slot, 0);
+            self.slots.received[base..base + n].fill(0.0);
+        }
         self.loss.admit(slot, t.outputs().len());
         self.inbox.admit(&self.plan.links, t, slot, position as u64);
         self.tracer.event(self.now, "admit", None, Some(position));
         let features = data.features(schedule.sample(position));
+        if self.timetable.is_some() {
+            for (i, &value) in t.inputs().zip(features) {
+                let k = self.slots.at(slot, i);
+                self.slots.x[k] = value;
+                self.send_on_timetable(i, slot);
+            }
+            for j in t.inputs().end..n {
+                let time = self.now + self.timetable.as_ref().map_or(0, |tt| tt.fire[j]);
+                let k = self.slots.at(slot, j);
+                self.slots.scheduled[k] = time;
+                self.schedule(time, Action::Fire, j, slot);
+            }
+            return;
+        }
         // Every input sends at this tick: plan each receiver once, after all have sent, rather than
         // every time its first arrival moves earlier.
         self.deferring = self.timed;
@@ -131,6 +151,21 @@ impl EventEngine<'_> {
             // The planned firing time only moves when the first arrival does or the wave completes.
             if (arrival < first || wave.unaccounted == 0) && !self.deferring {
                 self.forward_progress(j, slot);
+            }
+        }
+    }
+
+    /// Neuron `i` sends on the timetable: every message arrives when the timetable says, so only
+    /// the counts and the trace take note of them; receivers read the value from the slot.
+    fn send_on_timetable(&mut self, i: usize, slot: usize) {
+        self.count_sent_forward(i);
+        if self.tracer.messages() {
+            let t = self.t;
+            let position = self.slots.info[slot].position;
+            for e in t.outgoing(i) {
+                let arrival = self.now + self.inbox.forward_fate(&self.plan.links, slot, e).delay();
+                let m = self.message(MessageKind::Forward, position, e);
+                self.tracer.message(t, m, Fate::OnTime(arrival));
             }
         }
     }
@@ -254,9 +289,22 @@ impl EventEngine<'_> {
         } else {
             let x = self.plan.learning.activation.apply(z);
             self.slots.x[k] = x;
-            self.send_forward_from(j, slot, x);
+            let Some(tt) = &self.timetable else {
+                self.send_forward_from(j, slot, x);
+                // Attention may have arrived before the neuron fired (its downstream timed out on
+                // it).
+                self.backward_progress(j, slot);
+                return;
+            };
+            let credit = tt.credit.as_ref().map(|c| c[j]);
+            self.send_on_timetable(j, slot);
+            if let Some(credit) = credit {
+                let time = self.slots.info[slot].admitted_at + credit;
+                self.slots.scheduled[k] = time;
+                self.schedule(time, Action::Credit, j, slot);
+                return;
+            }
         }
-        // Attention may have arrived before the neuron fired (its downstream timed out on it).
         self.backward_progress(j, slot);
     }
 

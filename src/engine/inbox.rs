@@ -1,9 +1,11 @@
 //! What has arrived: per sample slot, the messages of each wave, and the pre-drawn fates of the
 //! sample's messages.
 //!
-//! * Attention is kept per (slot, synapse) on every path, indexed by the synapse's place in its
-//!   source's outgoing list, so a neuron adds up what it was paid in the order of its outgoing
-//!   synapses (by target) whatever the order of arrival: rounding never depends on delays.
+//! * Attention is kept per (slot, synapse), indexed by the synapse's place in its source's outgoing
+//!   list, so a neuron adds up what it was paid in the order of its outgoing synapses (by target)
+//!   whatever the order of arrival: rounding never depends on delays. The exception is a timetable
+//!   under which every neuron is paid in that order anyway (`engine::timetable`): there the sum is
+//!   kept per (slot, neuron), in `Slots::received`.
 //! * Forward values, output values at the loss agent, and arrival ticks are kept only on *timed*
 //!   links (a `wait_timeout`): there a neuron may act before everything arrived, and must tell
 //!   on-time from late. On untimed links everything arrives before the receiver acts, so forward
@@ -57,8 +59,9 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
-    /// Storage for `slots` samples of `plan`'s network; `timed` keeps arrivals and forward values.
-    pub fn new(plan: &Plan, slots: usize, timed: bool, estimating: bool) -> Inbox {
+    /// Storage for `slots` samples of `plan`'s network; `timed` keeps arrivals and forward values;
+    /// `summed` when attention is added up as it is paid, and no per-synapse value is kept.
+    pub fn new(plan: &Plan, slots: usize, timed: bool, estimating: bool, summed: bool) -> Inbox {
         let t = &plan.topology;
         let (m, outputs) = (t.synapses(), t.outputs().len());
         let attention_base = t.out_positions(t.inputs().end).start;
@@ -78,7 +81,7 @@ impl Inbox {
             attention_len,
             forward_arrival: vec![u64::MAX; per_edge],
             forward_value: vec![0.0; per_edge],
-            attention_value: vec![0.0; slots * attention_len],
+            attention_value: vec![0.0; if summed { 0 } else { slots * attention_len }],
             attention_arrival: vec![
                 u64::MAX;
                 if keep_arrivals {

@@ -4,9 +4,15 @@
 //! never from when it was scheduled: at the same tick, fault events come first (in scenario order),
 //! then message deliveries (only the reference engine has those), then neuron actions — the older
 //! sample first, and for one sample `Fire` in increasing neuron id (input side first), the loss
-//! agent, then `Credit` in decreasing neuron id (output side first). Two engines that schedule the
-//! same events in different orders therefore process them in the same order.
+//! agent, then `Credit` layer by layer from the output side and in increasing neuron id within a
+//! layer ([`credit_ranks`]). Two engines that schedule the same events in different orders therefore
+//! process them in the same order.
+//!
+//! Within a layer the order of `Credit` is by increasing id so that, when a sample's neurons learn
+//! on a fixed timetable, the attention a neuron receives from one layer comes in the order of its
+//! outgoing synapses: the fast engine can then add it up on arrival (see `engine::timetable`).
 
+use crate::topology::Topology;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -54,9 +60,10 @@ impl Key {
         Key::action(time, position, neurons as u64)
     }
 
-    /// Neuron `j` learns from the sample at `position`, in a network of `neurons` neurons.
-    pub fn credit(time: u64, position: u64, j: usize, neurons: usize) -> Key {
-        Key::action(time, position, (2 * neurons - j) as u64)
+    /// The neuron of credit rank `rank` ([`credit_ranks`]) learns from the sample at `position`, in
+    /// a network of `neurons` neurons.
+    pub fn credit(time: u64, position: u64, rank: u32, neurons: usize) -> Key {
+        Key::action(time, position, (neurons + 1) as u64 + u64::from(rank))
     }
 
     fn action(time: u64, position: u64, stage: u64) -> Key {
@@ -94,6 +101,22 @@ impl Key {
             stage: (packed & ((1 << 26) - 1)) as u64,
         }
     }
+}
+
+/// Each neuron's place in the order of `Credit` among one sample's actions at one tick: the output
+/// layer first, then each layer below it, by increasing id within a layer.
+pub fn credit_ranks(t: &Topology) -> Vec<u32> {
+    let n = t.neurons();
+    let mut ranks = vec![0; n];
+    let mut next = 0;
+    for layer in t.layers().iter().rev() {
+        for j in layer.clone() {
+            ranks[j] = next;
+            next += 1;
+        }
+    }
+    debug_assert_eq!(next as usize, n);
+    ranks
 }
 
 /// A queue entry, ordered by its key alone: an engine never has two valid events with the same key,
@@ -168,14 +191,14 @@ mod tests {
     fn events_come_out_in_canonical_order_whatever_the_insertion_order() {
         let n = 10;
         let keys = [
-            Key::credit(5, 2, 7, n),
+            Key::credit(5, 2, 2, n),
             Key::fire(5, 2, 3),
             Key::loss(5, 2, n),
             Key::fire(5, 1, 9),
             Key::delivery(5, 3, 0),
             Key::fault(5, 1),
             Key::fire(4, 8, 1),
-            Key::credit(5, 2, 9, n),
+            Key::credit(5, 2, 0, n),
         ];
         let mut a = Queue::with_capacity(8);
         let mut b = Queue::with_capacity(8);

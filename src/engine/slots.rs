@@ -78,6 +78,8 @@ impl Wave {
 pub(crate) struct SlotInfo {
     /// Schedule position of the sample in the slot.
     pub position: usize,
+    /// The tick the sample was admitted.
+    pub admitted_at: u64,
     /// Incremented each time the slot takes a new sample: events of an older sample are stale.
     pub generation: u32,
     /// Neurons (inputs excluded) not yet done with the sample.
@@ -101,6 +103,9 @@ pub(crate) struct Slots {
     pub z: Vec<f64>,
     pub x: Vec<f64>,
     pub demand: Vec<f64>,
+    /// Attention paid to the neuron so far, when it is added up as it is paid (see
+    /// `engine::timetable`); empty otherwise.
+    pub received: Vec<f64>,
     pub forward: Vec<Wave>,
     pub backward: Vec<Wave>,
     /// Updates the neuron had applied when it fired for the sample (for staleness).
@@ -108,8 +113,9 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// `slots` empty slots for a network of `neurons` neurons.
-    pub fn new(slots: usize, neurons: usize) -> Slots {
+    /// `slots` empty slots for a network of `neurons` neurons; `received` keeps a running sum of
+    /// attention per (slot, neuron).
+    pub fn new(slots: usize, neurons: usize, received: bool) -> Slots {
         let per = slots * neurons;
         Slots {
             neurons,
@@ -121,6 +127,7 @@ impl Slots {
             z: vec![0.0; per],
             x: vec![0.0; per],
             demand: vec![0.0; per],
+            received: vec![0.0; if received { per } else { 0 }],
             forward: vec![Wave::default(); per],
             backward: vec![Wave::default(); per],
             updates_at_fire: vec![0; per],
@@ -143,13 +150,14 @@ impl Slots {
         !self.free.is_empty()
     }
 
-    /// Takes a free slot for the sample at `position`, with a new generation.
-    pub fn take(&mut self, position: usize, remaining: u32) -> usize {
+    /// Takes a free slot for the sample at `position`, admitted at `now`, with a new generation.
+    pub fn take(&mut self, position: usize, now: u64, remaining: u32) -> usize {
         let slot = self.free.pop().expect("a slot is free when admitting") as usize;
         self.in_use[slot] = true;
         let info = &mut self.info[slot];
         *info = SlotInfo {
             position,
+            admitted_at: now,
             generation: info.generation.wrapping_add(1),
             remaining,
             outputs_holding: 0,

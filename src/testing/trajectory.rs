@@ -38,7 +38,7 @@ impl Trajectory {
         let plan = Plan::new(scenario)?;
         let l = &plan.learning;
         let untrained_train_loss = Evaluator::new(&plan.topology, l.activation, l.output)
-            .evaluate(&plan.initial, &plan.dataset.train)
+            .evaluate(&plan.initial(), &plan.dataset.train)
             .loss;
         let r = run::run_plan(&plan, None, None, started)?;
         Ok(Trajectory {
@@ -170,7 +170,7 @@ pub fn states(scenario: &Scenario) -> Result<(Vec<State>, TrainReport, Params), 
     let mut seen = Vec::new();
     let (report, params) = run::train(
         &plan,
-        plan.initial.clone(),
+        plan.initial(),
         &mut |c: &Checkpoint<'_>| seen.push(State::of(c)),
         None,
     )?;
@@ -220,7 +220,7 @@ pub fn reference_states(
         l.output,
         l.sgd,
         l.batch_size,
-        &plan.initial,
+        &plan.initial(),
         &plan.feedback,
         Products::Portable,
     );
@@ -302,7 +302,7 @@ pub fn message_trace(scenario: &Scenario) -> Result<(Vec<TracedMessage>, TrainRe
     let mut bytes = Vec::new();
     let (report, _) = run::train(
         &plan,
-        plan.initial.clone(),
+        plan.initial(),
         &mut crate::trainer::Unobserved,
         Some(run::Trace {
             out: Box::new(&mut bytes),

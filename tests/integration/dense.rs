@@ -162,7 +162,7 @@ fn assert_twins_agree(
         setup.learning.sgd,
         s.learning.batch_size,
     );
-    let (t, p, f) = (&setup.topology, &setup.initial, &setup.feedback);
+    let (t, p, f) = (&setup.topology, &setup.initial(), &setup.feedback);
     let plain = |schedule: &Schedule| {
         let mut twin = PlainTrainer::new(t, built.as_ref(), act, out, sgd, batch, p, f);
         trace(&setup, schedule, &mut twin)
@@ -211,10 +211,10 @@ proptest! {
         let s = &setup.scenario;
         let (act, out) = (s.network.activation, s.network.output);
         let test = &setup.dataset.test;
-        let scores = Evaluator::new(&setup.topology, act, out).evaluate(&setup.initial, test);
+        let scores = Evaluator::new(&setup.topology, act, out).evaluate(&setup.initial(), test);
         let mut loss = 0.0;
         for i in 0..test.len() {
-            loss += PlainTrainer::loss(&setup.topology, act, out, &setup.initial, test.features(i), test.targets(i));
+            loss += PlainTrainer::loss(&setup.topology, act, out, &setup.initial(), test.features(i), test.targets(i));
         }
         loss /= test.len() as f64;
         prop_assert!((scores.loss - loss).abs() <= 1e-12 * loss.abs().max(1.0), "{} vs {loss}", scores.loss);
@@ -282,11 +282,11 @@ fn the_plain_twin_steps_along_the_numerical_gradient() {
         out,
         setup.learning.sgd,
         1,
-        &setup.initial,
+        &setup.initial(),
         &[],
     );
     plain.train(data, &setup.schedule, &mut Unobserved);
-    let (before, after) = (&setup.initial, plain.params());
+    let (before, after) = (&setup.initial(), plain.params());
     let loss = |p: &Params| PlainTrainer::loss(t, act, out, p, data.features(0), data.targets(0));
     let (lr, h) = (0.001, 1e-6);
     let check = |step: f64, plus: Params, minus: Params, what: String| {

@@ -65,7 +65,7 @@ fn the_delay_model_does_not_change_weights_or_data_order() {
     let mut constant = base.clone();
     constant.links.forward_delay = neuragent::scenario::Delay::Constant(1);
     let (a, b) = (Setup::new(&base).unwrap(), Setup::new(&constant).unwrap());
-    assert_eq!(a.initial, b.initial);
+    assert_eq!(a.initial(), b.initial());
     assert_eq!(a.schedule, b.schedule);
     assert_eq!(a.feedback, b.feedback);
     // With in_flight 1 delays only shift time: the learned weights are the same to rounding.

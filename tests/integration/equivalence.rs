@@ -200,7 +200,7 @@ fn assert_engines_agree_with(
 pub fn follows_the_oracle(s: &Scenario) -> Result<(), TestCaseError> {
     let (events, report, end) = states(s)?;
     let (dense, dense_report, dense_end) = reference_states(s)?;
-    let moved = Setup::new(s)?.initial.max_relative_difference(&dense_end);
+    let moved = Setup::new(s)?.initial().max_relative_difference(&dense_end);
     // A reference run that diverges, or a network that cannot move (dead ReLUs behind a width-1
     // layer), says nothing about the engines: skip it. A diverging event run alone still fails below.
     prop_assume!(moved.is_finite() && moved > 1e-6);
@@ -324,7 +324,7 @@ fn one_backprop_step_follows_the_numerical_gradient() {
     );
     let mut evaluator = Evaluator::new(&setup.topology, s.network.activation, s.network.output);
     let mut loss = |p: &Params| evaluator.evaluate(p, &single).loss;
-    let before = setup.initial.clone();
+    let before = setup.initial();
     let (_, after) = setup.train(&mut neuragent::trainer::Unobserved).unwrap();
     let (lr, h) = (0.001, 1e-6);
     for e in 0..before.weights.len() {

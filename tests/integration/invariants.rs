@@ -54,7 +54,7 @@ fn the_link_model_and_faults_change_neither_weights_nor_data_order() {
             t.links.wait_timeout = Some(s.links.wait_timeout.unwrap_or(5));
             t.faults = faults;
             let (a, b) = (Plan::new(&s)?, Plan::new(&t)?);
-            prop_assert!(a.initial == b.initial, "initial weights differ");
+            prop_assert!(a.initial() == b.initial(), "initial weights differ");
             prop_assert!(a.schedule == b.schedule, "data order differs");
             prop_assert!(a.feedback == b.feedback, "feedback weights differ");
             prop_assert!(a.dataset == b.dataset, "data differs");

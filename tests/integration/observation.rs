@@ -143,13 +143,13 @@ fn crediting_gradients_at_the_loss_misreads_split_batches() {
             s.network.output,
             setup.learning.sgd,
             s.learning.batch_size,
-            &setup.initial,
+            &setup.initial(),
             &setup.feedback,
         );
         let (act, out) = (s.network.activation, s.network.output);
         let train = &setup.dataset.train;
         let mut watch = Watch {
-            alignment: Alignment::new(&setup.topology, act, out, train, &setup.initial, credit),
+            alignment: Alignment::new(&setup.topology, act, out, train, &setup.initial(), credit),
             rows: Vec::new(),
         };
         trainer.train(train, &setup.schedule, &mut watch);

@@ -34,7 +34,7 @@ fn setup(s: &Scenario) -> (Vec<Vec<f64>>, Vec<usize>, Vec<f64>) {
     let order = (0..plan.schedule.len())
         .map(|p| plan.schedule.sample(p))
         .collect();
-    (features, order, plan.initial.weights.clone())
+    (features, order, plan.initial().weights)
 }
 
 #[test]

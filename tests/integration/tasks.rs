@@ -107,9 +107,9 @@ fn a_head_learns_only_from_its_task() {
         let t = &plan.topology;
         let outputs = t.outputs();
         for (k, j) in outputs.enumerate() {
-            let moved = after.biases[j] != plan.initial.biases[j]
+            let moved = after.biases[j] != plan.initial().biases[j]
                 || t.incoming(j)
-                    .any(|e| after.weights[e] != plan.initial.weights[e]);
+                    .any(|e| after.weights[e] != plan.initial().weights[e]);
             // Head 0 is outputs 0 and 1.
             assert_eq!(moved, k < 2, "{rule} on {engine}: output {k}");
         }
