@@ -23,6 +23,9 @@
 //! Not from `petgraph`: the flat arrays and every lookup on them — the engines never see the graph,
 //! [`Topology::synapse`] is a binary search in an incoming list, [`Topology::neuron`] reads the
 //! compiled layers. The graph is dropped once compiled; [`Topology::graph`] rebuilds one.
+//!
+//! [`NeuronId`] and [`SynapseId`] name neurons and synapses where the two are easy to confuse (the
+//! fault plan, the engines' health); the engines' loops index with plain `usize`.
 
 use std::ops::Range;
 
@@ -31,6 +34,58 @@ use rand::Rng as _;
 
 use crate::rng::{Purpose, Streams};
 use crate::scenario::{Connectivity, NetworkSpec};
+
+/// The id of a neuron: its place in the layer-by-layer numbering (inputs first), which indexes
+/// [`Params::biases`]. Not a synapse id: the two are different types.
+///
+/// ```
+/// use neuragent::topology::{NeuronId, SynapseId};
+/// assert_eq!(NeuronId::new(3).index(), SynapseId::new(3).index());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct NeuronId(u32);
+
+impl NeuronId {
+    /// Neuron `index`. The topology numbers neurons in `u32`, so `index` fits.
+    #[inline]
+    pub const fn new(index: usize) -> NeuronId {
+        debug_assert!(index <= u32::MAX as usize);
+        NeuronId(index as u32)
+    }
+
+    /// The neuron's index, for indexing per-neuron arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The id of a synapse: its place in the `(target, source)` order, which indexes
+/// [`Params::weights`]. Not a neuron id: the two are different types.
+///
+/// ```compile_fail
+/// use neuragent::topology::{NeuronId, SynapseId};
+/// let synapse: SynapseId = NeuronId::new(3);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct SynapseId(u32);
+
+impl SynapseId {
+    /// Synapse `index`. The topology numbers synapses in `u32`, so `index` fits.
+    #[inline]
+    pub const fn new(index: usize) -> SynapseId {
+        debug_assert!(index <= u32::MAX as usize);
+        SynapseId(index as u32)
+    }
+
+    /// The synapse's index, for indexing per-synapse arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// What a neuron is in the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,7 +283,7 @@ impl Topology {
     /// The network as a petgraph graph, rebuilt from the flat form in `O(neurons + synapses)`: node
     /// `j` is neuron `j` and weighs its layer, as [`Topology::from_graph`] takes it; the edges come in
     /// synapse order and weigh their synapse.
-    pub fn graph(&self) -> DiGraph<usize, usize> {
+    pub fn graph(&self) -> DiGraph<usize, SynapseId> {
         let mut graph = DiGraph::with_capacity(self.neurons(), self.synapses());
         for &l in &self.layer_of {
             graph.add_node(l);
@@ -237,7 +292,7 @@ impl Topology {
             graph.add_edge(
                 NodeIndex::new(self.source(e)),
                 NodeIndex::new(self.target(e)),
-                e,
+                SynapseId::new(e),
             );
         }
         graph
@@ -344,7 +399,7 @@ impl Topology {
     }
 
     /// The id of a neuron reference, if the network has that neuron.
-    pub fn neuron(&self, r: crate::scenario::NeuronRef) -> Option<usize> {
+    pub fn neuron(&self, r: crate::scenario::NeuronRef) -> Option<NeuronId> {
         use crate::scenario::NeuronRef;
         let (layer, index) = match r {
             NeuronRef::Input(i) => (0, i),
@@ -356,7 +411,7 @@ impl Topology {
             return None;
         }
         let range = &self.layers[layer];
-        (index < range.len()).then(|| range.start + index)
+        (index < range.len()).then(|| NeuronId::new(range.start + index))
     }
 
     /// The layer index of a layer reference (0 = inputs), if the network has that layer.
@@ -370,13 +425,13 @@ impl Topology {
         }
     }
 
-    /// The synapse from `i` to `j`, if there is one.
-    pub fn synapse(&self, i: usize, j: usize) -> Option<usize> {
-        let range = self.incoming(j);
+    /// The synapse from `from` to `to`, if there is one.
+    pub fn synapse(&self, from: NeuronId, to: NeuronId) -> Option<SynapseId> {
+        let range = self.incoming(to.index());
         self.edge_source[range.clone()]
-            .binary_search(&(i as u32))
+            .binary_search(&from.0)
             .ok()
-            .map(|k| range.start + k)
+            .map(|k| SynapseId::new(range.start + k))
     }
 
     /// Sources of all synapses, indexed by synapse id.
@@ -534,7 +589,7 @@ mod tests {
             &Streams::new(1),
         )
         .unwrap();
-        let id = |j: usize| j;
+        let id = NeuronId::new;
         assert_eq!(t.neuron(NeuronRef::Input(3)), Some(id(3)));
         assert_eq!(t.neuron(NeuronRef::Input(4)), None);
         assert_eq!(
@@ -545,7 +600,7 @@ mod tests {
         assert_eq!(t.neuron(NeuronRef::Hidden { layer: 2, index: 0 }), None);
         assert_eq!(t.neuron(NeuronRef::Output(1)), Some(id(10)));
         let e = t.synapse(id(7), id(10)).unwrap();
-        assert_eq!((t.source(e), t.target(e)), (7, 10));
+        assert_eq!((t.source(e.index()), t.target(e.index())), (7, 10));
         assert_eq!(t.synapse(id(0), id(10)), None);
         let g = t.graph();
         assert_eq!(g.edge_count(), t.synapses());
