@@ -32,9 +32,11 @@
 //!   read. Nothing downstream looks at the scenario again.
 //! * [`data`] — bundled datasets, CSV files, synthetic generators, split and standardization.
 //! * [`memory`] — how much memory a run may use (refused up front when it would need more).
-//! * [`topology`] — neurons and synapses as a `petgraph` graph (checked acyclic, used for
-//!   reachability), compiled so that every neuron's incoming weights are one contiguous slice;
-//!   [`topology::Params`] holds weights and biases.
+//! * [`topology`] — neurons and synapses as a `petgraph` graph (each node weighs its layer; checked
+//!   acyclic and numbered in topological order, used for reachability), compiled from the graph alone
+//!   so that every neuron's incoming weights are one contiguous slice; [`topology::Params`] holds
+//!   weights and biases; [`topology::NeuronId`] and [`topology::SynapseId`] keep the fault plan's
+//!   neurons and synapses apart.
 //! * [`rule`] — the [`rule::LearningRule`] trait (exact attention, greedy attention, feedback
 //!   alignment) and the per-neuron SGD optimizer.
 //! * [`engine`] — the fast discrete-event simulation, split by noun (slots, inbox, learner, loss

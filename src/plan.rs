@@ -23,7 +23,7 @@ use crate::topology::{Params, Topology, TopologyError};
 use crate::trainer::Schedule;
 
 pub use delay::{Channel, Fate};
-pub use faults::{FaultAction, FaultPlan, FaultTimeline, Reinit};
+pub use faults::{FaultAction, FaultPlan, FaultTimeline, GroupId, Reinit};
 pub use links::{LinkClass, LinkModel};
 
 /// Why a scenario could not be resolved into a plan.

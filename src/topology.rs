@@ -5,6 +5,27 @@
 //! target `j`. Synapse ids are sorted by `(target, source)`, which makes every neuron's incoming
 //! weights one contiguous slice ([`Topology::incoming`]); the outgoing synapses of a neuron are listed
 //! separately ([`Topology::outgoing`]), sorted by target.
+//!
+//! What comes from `petgraph`:
+//! * the graph: [`Topology::build`] draws the synapses (from the topology stream, layer by layer)
+//!   into a `DiGraph` whose node `j` is neuron `j` and weighs its layer, one edge per synapse;
+//! * the check that it has no cycle: `petgraph::algo::toposort`;
+//! * reachability: questions about paths run `petgraph` algorithms on [`Topology::graph`] (the
+//!   partition warning of [`FaultPlan`](crate::plan::FaultPlan), "no input reaches any output", is a
+//!   `Dfs` over the graph without the cut synapses).
+//!
+//! [`Topology::from_graph`] compiles the flat form from that graph alone: the layers and
+//! [`Topology::layer_of`] from the node weights (which must number the nodes layer by layer), the
+//! synapse ids and every incoming and outgoing list from the edges. It also checks that the
+//! numbering is a topological order, the one the engines' loops rely on: every synapse goes from a
+//! lower to a higher id and from a lower to a higher layer.
+//!
+//! Not from `petgraph`: the flat arrays and every lookup on them — the engines never see the graph,
+//! [`Topology::synapse`] is a binary search in an incoming list, [`Topology::neuron`] reads the
+//! compiled layers. The graph is dropped once compiled; [`Topology::graph`] rebuilds one.
+//!
+//! [`NeuronId`] and [`SynapseId`] name neurons and synapses where the two are easy to confuse (the
+//! fault plan, the engines' health); the engines' loops index with plain `usize`.
 
 use std::ops::Range;
 
@@ -13,6 +34,58 @@ use rand::Rng as _;
 
 use crate::rng::{Purpose, Streams};
 use crate::scenario::{Connectivity, NetworkSpec};
+
+/// The id of a neuron: its place in the layer-by-layer numbering (inputs first), which indexes
+/// [`Params::biases`]. Not a synapse id: the two are different types.
+///
+/// ```
+/// use neuragent::topology::{NeuronId, SynapseId};
+/// assert_eq!(NeuronId::new(3).index(), SynapseId::new(3).index());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct NeuronId(u32);
+
+impl NeuronId {
+    /// Neuron `index`. The topology numbers neurons in `u32`, so `index` fits.
+    #[inline]
+    pub const fn new(index: usize) -> NeuronId {
+        debug_assert!(index <= u32::MAX as usize);
+        NeuronId(index as u32)
+    }
+
+    /// The neuron's index, for indexing per-neuron arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The id of a synapse: its place in the `(target, source)` order, which indexes
+/// [`Params::weights`]. Not a neuron id: the two are different types.
+///
+/// ```compile_fail
+/// use neuragent::topology::{NeuronId, SynapseId};
+/// let synapse: SynapseId = NeuronId::new(3);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct SynapseId(u32);
+
+impl SynapseId {
+    /// Synapse `index`. The topology numbers synapses in `u32`, so `index` fits.
+    #[inline]
+    pub const fn new(index: usize) -> SynapseId {
+        debug_assert!(index <= u32::MAX as usize);
+        SynapseId(index as u32)
+    }
+
+    /// The synapse's index, for indexing per-synapse arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// What a neuron is in the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,14 +106,29 @@ pub enum Role {
 /// Why a topology could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum TopologyError {
-    /// The graph has a cycle (the builder only makes DAGs; this guards against a bug).
+    /// The graph has a cycle ([`Topology::build`] only makes DAGs: from it, this would be a bug).
     #[error("network graph has a cycle through neuron {0}")]
     Cyclic(usize),
+    /// The graph has fewer than two layers: a network needs inputs and outputs.
+    #[error("network graph has {0} layer(s); it needs an input and an output layer")]
+    TooFewLayers(usize),
+    /// A neuron's layer is neither its predecessor's nor the next (the first neuron's must be 0):
+    /// the nodes are not numbered layer by layer.
+    #[error("neuron {0} is not numbered layer by layer")]
+    Numbering(usize),
+    /// A synapse does not go from a lower to a higher id and a lower to a higher layer.
+    #[error("synapse {from} → {to} goes against the layer-by-layer numbering")]
+    Backward {
+        /// Its source neuron.
+        from: usize,
+        /// Its target neuron.
+        to: usize,
+    },
 }
 
 /// The network in its flat, engine-friendly form: 12 bytes per synapse (source, target, and its place
-/// in its source's outgoing list), built and checked as a `petgraph` graph.
-#[derive(Clone, Debug)]
+/// in its source's outgoing list), compiled from a `petgraph` graph ([`Topology::from_graph`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topology {
     layers: Vec<Range<usize>>,
     layer_of: Vec<usize>,
@@ -70,19 +158,10 @@ impl Topology {
 
         let mut graph = DiGraph::new();
         let mut layers = Vec::with_capacity(widths.len());
-        let last = widths.len() - 1;
         for (l, &w) in widths.iter().enumerate() {
             let start = graph.node_count();
-            for index in 0..w {
-                let role = match l {
-                    0 => Role::Input(index),
-                    l if l == last => Role::Output(index),
-                    l => Role::Hidden {
-                        layer: l - 1,
-                        index,
-                    },
-                };
-                graph.add_node(role);
+            for _ in 0..w {
+                graph.add_node(l);
             }
             layers.push(start..start + w);
         }
@@ -122,23 +201,38 @@ impl Topology {
                 }
             }
         }
-        Topology::from_graph(graph, layers)
+        Topology::from_graph(graph)
     }
 
-    /// Compiles a graph whose nodes are numbered layer by layer. Fails if the graph has a cycle. The
-    /// graph is dropped: [`Topology::graph`] rebuilds one on demand.
-    fn from_graph(
-        graph: DiGraph<Role, ()>,
-        layers: Vec<Range<usize>>,
-    ) -> Result<Topology, TopologyError> {
+    /// Compiles a graph whose node `j` is neuron `j` and weighs its layer (0 = inputs, the last one
+    /// outputs), one edge per synapse (the edge weights are ignored; parallel edges are one synapse).
+    /// Fails if the graph has a cycle (`petgraph::algo::toposort`), if the nodes are not numbered
+    /// layer by layer, or if a synapse does not go from a lower to a higher id and layer: the flat
+    /// form and the engines' loops take that order for granted. [`Topology::graph`] gives back such a
+    /// graph. The graph is dropped once its edges are listed, before the flat arrays are built.
+    pub fn from_graph<E>(graph: DiGraph<usize, E>) -> Result<Topology, TopologyError> {
         if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
             return Err(TopologyError::Cyclic(cycle.node_id().index()));
         }
         let n = graph.node_count();
-        let mut layer_of = vec![0; n];
-        for (l, range) in layers.iter().enumerate() {
-            for j in range.clone() {
-                layer_of[j] = l;
+        let layer_of: Vec<usize> = graph.node_weights().copied().collect();
+        let mut layers: Vec<Range<usize>> = Vec::new();
+        for (j, &l) in layer_of.iter().enumerate() {
+            if l == layers.len() {
+                layers.push(j..j + 1);
+            } else if layers.len().checked_sub(1) == Some(l) {
+                layers[l].end = j + 1;
+            } else {
+                return Err(TopologyError::Numbering(j));
+            }
+        }
+        if layers.len() < 2 {
+            return Err(TopologyError::TooFewLayers(layers.len()));
+        }
+        for e in graph.raw_edges() {
+            let (i, j) = (e.source().index(), e.target().index());
+            if i >= j || layer_of[i] >= layer_of[j] {
+                return Err(TopologyError::Backward { from: i, to: j });
             }
         }
         let mut edges: Vec<(u32, u32)> = graph
@@ -186,18 +280,19 @@ impl Topology {
         })
     }
 
-    /// The network as a petgraph graph (node index = neuron id, edges in synapse order), rebuilt from
-    /// the flat form: `O(neurons + synapses)`.
-    pub fn graph(&self) -> DiGraph<Role, usize> {
+    /// The network as a petgraph graph, rebuilt from the flat form in `O(neurons + synapses)`: node
+    /// `j` is neuron `j` and weighs its layer, as [`Topology::from_graph`] takes it; the edges come in
+    /// synapse order and weigh their synapse.
+    pub fn graph(&self) -> DiGraph<usize, SynapseId> {
         let mut graph = DiGraph::with_capacity(self.neurons(), self.synapses());
-        for j in 0..self.neurons() {
-            graph.add_node(self.role(j));
+        for &l in &self.layer_of {
+            graph.add_node(l);
         }
         for e in 0..self.synapses() {
             graph.add_edge(
                 NodeIndex::new(self.source(e)),
                 NodeIndex::new(self.target(e)),
-                e,
+                SynapseId::new(e),
             );
         }
         graph
@@ -304,7 +399,7 @@ impl Topology {
     }
 
     /// The id of a neuron reference, if the network has that neuron.
-    pub fn neuron(&self, r: crate::scenario::NeuronRef) -> Option<usize> {
+    pub fn neuron(&self, r: crate::scenario::NeuronRef) -> Option<NeuronId> {
         use crate::scenario::NeuronRef;
         let (layer, index) = match r {
             NeuronRef::Input(i) => (0, i),
@@ -316,7 +411,7 @@ impl Topology {
             return None;
         }
         let range = &self.layers[layer];
-        (index < range.len()).then(|| range.start + index)
+        (index < range.len()).then(|| NeuronId::new(range.start + index))
     }
 
     /// The layer index of a layer reference (0 = inputs), if the network has that layer.
@@ -330,13 +425,13 @@ impl Topology {
         }
     }
 
-    /// The synapse from `i` to `j`, if there is one.
-    pub fn synapse(&self, i: usize, j: usize) -> Option<usize> {
-        let range = self.incoming(j);
+    /// The synapse from `from` to `to`, if there is one.
+    pub fn synapse(&self, from: NeuronId, to: NeuronId) -> Option<SynapseId> {
+        let range = self.incoming(to.index());
         self.edge_source[range.clone()]
-            .binary_search(&(i as u32))
+            .binary_search(&from.0)
             .ok()
-            .map(|k| range.start + k)
+            .map(|k| SynapseId::new(range.start + k))
     }
 
     /// Sources of all synapses, indexed by synapse id.
@@ -494,27 +589,105 @@ mod tests {
             &Streams::new(1),
         )
         .unwrap();
-        assert_eq!(t.neuron(NeuronRef::Input(3)), Some(3));
+        let id = NeuronId::new;
+        assert_eq!(t.neuron(NeuronRef::Input(3)), Some(id(3)));
         assert_eq!(t.neuron(NeuronRef::Input(4)), None);
-        assert_eq!(t.neuron(NeuronRef::Hidden { layer: 1, index: 1 }), Some(8));
+        assert_eq!(
+            t.neuron(NeuronRef::Hidden { layer: 1, index: 1 }),
+            Some(id(8))
+        );
         assert_eq!(t.neuron(NeuronRef::Hidden { layer: 1, index: 2 }), None);
         assert_eq!(t.neuron(NeuronRef::Hidden { layer: 2, index: 0 }), None);
-        assert_eq!(t.neuron(NeuronRef::Output(1)), Some(10));
+        assert_eq!(t.neuron(NeuronRef::Output(1)), Some(id(10)));
+        let e = t.synapse(id(7), id(10)).unwrap();
+        assert_eq!((t.source(e.index()), t.target(e.index())), (7, 10));
+        assert_eq!(t.synapse(id(0), id(10)), None);
         let g = t.graph();
         assert_eq!(g.edge_count(), t.synapses());
-        assert_eq!(g[petgraph::graph::NodeIndex::new(8)], t.role(8));
+        assert_eq!(g[NodeIndex::new(8)], t.layer_of(8));
     }
 
     #[test]
-    fn a_cycle_is_rejected() {
+    fn the_graph_compiles_back_to_the_same_topology() {
+        for (seed, skip) in [(3, false), (4, true)] {
+            let t = Topology::build(
+                &spec(vec![5, 4], Connectivity::Sparse { density: 0.3 }, skip),
+                6,
+                3,
+                &Streams::new(seed),
+            )
+            .unwrap();
+            assert_eq!(Topology::from_graph(t.graph()).unwrap(), t);
+        }
+    }
+
+    /// A graph with nodes weighing `layers` and edges `edges`.
+    fn graph(layers: &[usize], edges: &[(usize, usize)]) -> DiGraph<usize, ()> {
         let mut g = DiGraph::new();
-        let a = g.add_node(Role::Input(0));
-        let b = g.add_node(Role::Output(0));
-        g.add_edge(a, b, ());
-        g.add_edge(b, a, ());
+        for &l in layers {
+            g.add_node(l);
+        }
+        for &(i, j) in edges {
+            g.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+        }
+        g
+    }
+
+    #[test]
+    fn layers_and_lists_come_from_the_graph() {
+        // Parallel edges are one synapse; edges may come in any order.
+        let g = graph(&[0, 0, 1, 2], &[(2, 3), (1, 2), (0, 3), (0, 2), (1, 2)]);
+        let t = Topology::from_graph(g).unwrap();
+        assert_eq!(t.layers(), &[0..2, 2..3, 3..4]);
+        assert_eq!((t.neurons(), t.synapses()), (4, 4));
+        assert_eq!(
+            t.incoming(2).map(|e| t.source(e)).collect::<Vec<_>>(),
+            [0, 1]
+        );
+        assert_eq!(
+            t.incoming(3).map(|e| t.source(e)).collect::<Vec<_>>(),
+            [0, 2]
+        );
+        assert_eq!(
+            t.outgoing(0).map(|e| t.target(e)).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert_eq!(t.role(2), Role::Hidden { layer: 0, index: 0 });
+    }
+
+    #[test]
+    fn a_graph_against_the_numbering_is_rejected() {
+        let compile = |layers: &[usize], edges: &[(usize, usize)]| {
+            Topology::from_graph(graph(layers, edges)).map(|_| ())
+        };
         assert!(matches!(
-            Topology::from_graph(g, vec![0..1, 1..2]),
+            compile(&[0, 1], &[(0, 1), (1, 0)]),
             Err(TopologyError::Cyclic(_))
+        ));
+        assert!(matches!(
+            compile(&[0, 1], &[(1, 0)]),
+            Err(TopologyError::Backward { from: 1, to: 0 })
+        ));
+        // Same layer: ids go up, layers do not.
+        assert!(matches!(
+            compile(&[0, 0, 1], &[(0, 1), (1, 2)]),
+            Err(TopologyError::Backward { from: 0, to: 1 })
+        ));
+        assert!(matches!(
+            compile(&[1, 1], &[]),
+            Err(TopologyError::Numbering(0))
+        ));
+        assert!(matches!(
+            compile(&[0, 2], &[(0, 1)]),
+            Err(TopologyError::Numbering(1))
+        ));
+        assert!(matches!(
+            compile(&[0, 1, 0], &[]),
+            Err(TopologyError::Numbering(2))
+        ));
+        assert!(matches!(
+            compile(&[0, 0], &[]),
+            Err(TopologyError::TooFewLayers(1))
         ));
     }
 }

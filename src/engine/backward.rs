@@ -7,6 +7,7 @@ use super::slots::Phase;
 use super::trace::{Fate, MessageKind};
 use super::{Action, EventEngine};
 use crate::rule::{LayerNorms, Scales};
+use crate::topology::{NeuronId, SynapseId};
 use crate::trainer::{Kind, Schedule};
 
 /// Marks the arrival of a suppressed message in the attention inbox.
@@ -482,7 +483,11 @@ impl EventEngine<'_> {
             let counts = self.acct.messages.at(Kind::Attention, layer);
             counts.sent += 1;
             let i = t.source(e);
-            if fate.dropped() || (!quiet && (self.health.is_cut(e) || self.health.is_down(i))) {
+            if fate.dropped()
+                || (!quiet
+                    && (self.health.is_cut(SynapseId::new(e))
+                        || self.health.is_down(NeuronId::new(i))))
+            {
                 counts.dropped += 1;
                 if self.tracer.messages() {
                     let m = self.message(MessageKind::Attention, position, e);

@@ -7,6 +7,7 @@ use super::slots::Phase;
 use super::trace::{Fate, MessageKind};
 use super::EventEngine;
 use crate::plan::FaultAction;
+use crate::topology::NeuronId;
 
 impl EventEngine<'_> {
     /// Carries out a fault action. `at_tick`: the action is timed by a tick and happens before that
@@ -42,11 +43,12 @@ impl EventEngine<'_> {
         }
     }
 
-    /// Neuron `j` goes down: it abandons every sample it was working on.
-    fn crash(&mut self, j: usize) {
-        if !self.health.crash(j, self.now) {
+    /// `neuron` goes down: it abandons every sample it was working on.
+    fn crash(&mut self, neuron: NeuronId) {
+        if !self.health.crash(neuron, self.now) {
             return;
         }
+        let j = neuron.index();
         self.tracer.event(self.now, "crash", Some(j), None);
         if self.t.is_input(j) {
             return;
@@ -143,11 +145,12 @@ impl EventEngine<'_> {
         }
     }
 
-    /// Neuron `j` comes back, re-initialized if `lose_state`.
-    fn recover(&mut self, j: usize, lose_state: bool) {
-        if !self.health.recover(j, self.now) {
+    /// `neuron` comes back, re-initialized if `lose_state`.
+    fn recover(&mut self, neuron: NeuronId, lose_state: bool) {
+        if !self.health.recover(neuron, self.now) {
             return;
         }
+        let j = neuron.index();
         self.tracer.event(self.now, "recover", Some(j), None);
         if !lose_state {
             return;
@@ -155,8 +158,11 @@ impl EventEngine<'_> {
         let range = self.t.incoming(j);
         let count = self.learner.reinits[j];
         self.learner.reinits[j] += 1;
-        self.reinit
-            .weights(j, count, &mut self.learner.params.weights[range.clone()]);
+        self.reinit.weights(
+            neuron,
+            count,
+            &mut self.learner.params.weights[range.clone()],
+        );
         self.learner.forget(j, range.clone());
         if let Some(est) = &mut self.estimates {
             est.forget(j, self.t.outgoing(j), range);

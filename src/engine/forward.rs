@@ -6,6 +6,7 @@ use super::trace::{Fate, Message, MessageKind};
 use super::{Action, EventEngine};
 use crate::data::Split;
 use crate::scenario::MissingInput;
+use crate::topology::{NeuronId, SynapseId};
 use crate::trainer::{Divergence, Kind, Schedule};
 
 impl EventEngine<'_> {
@@ -66,7 +67,7 @@ impl EventEngine<'_> {
         for (i, &value) in t.inputs().zip(features) {
             let k = self.slots.at(slot, i);
             self.slots.x[k] = value;
-            if self.health.is_down(i) {
+            if self.health.is_down(NeuronId::new(i)) {
                 for e in t.outgoing(i) {
                     self.forward_missing(e, slot);
                 }
@@ -122,7 +123,11 @@ impl EventEngine<'_> {
         for e in t.outgoing(i) {
             let j = t.target(e);
             let fate = self.inbox.forward_fate(&self.plan.links, slot, e);
-            if fate.dropped() || (!quiet && (self.health.is_cut(e) || self.health.is_down(j))) {
+            if fate.dropped()
+                || (!quiet
+                    && (self.health.is_cut(SynapseId::new(e))
+                        || self.health.is_down(NeuronId::new(j))))
+            {
                 let counts = self.acct.messages.at(Kind::Forward, t.layer_of(j));
                 counts.dropped += 1;
                 counts.delivered -= 1;
@@ -479,7 +484,7 @@ impl EventEngine<'_> {
         for (o, j) in outputs.enumerate() {
             self.acct.messages.at(Kind::Loss, layer).sent += 1;
             let fate = self.inbox.demand_fate(&self.plan.links, slot, o);
-            if fate.dropped() || self.health.is_down(j) {
+            if fate.dropped() || self.health.is_down(NeuronId::new(j)) {
                 self.acct.messages.at(Kind::Loss, layer).dropped += 1;
                 if self.tracer.messages() {
                     let m = self.message(MessageKind::Demand, position, o);

@@ -1,4 +1,7 @@
-//! Which neurons are down and which synapses are cut, and for how long neurons were down.
+//! Which neurons are down and which synapses are cut, and for how long neurons were down. Neurons and
+//! synapses are named by [`NeuronId`] and [`SynapseId`], so the one cannot be asked about as the other.
+
+use crate::topology::{NeuronId, SynapseId};
 
 /// Crashed neurons and cut synapses. Crashes and cuts nest: a neuron crashed twice needs two
 /// recoveries.
@@ -36,20 +39,21 @@ impl Health {
         }
     }
 
-    /// Whether neuron `j` is down.
+    /// Whether `neuron` is down.
     #[inline]
-    pub fn is_down(&self, j: usize) -> bool {
-        self.down[j] > 0
+    pub fn is_down(&self, neuron: NeuronId) -> bool {
+        self.down[neuron.index()] > 0
     }
 
-    /// Whether synapse `e` is cut.
+    /// Whether `synapse` is cut.
     #[inline]
-    pub fn is_cut(&self, e: usize) -> bool {
-        self.cuts[e] > 0
+    pub fn is_cut(&self, synapse: SynapseId) -> bool {
+        self.cuts[synapse.index()] > 0
     }
 
-    /// Neuron `j` crashes at `now`; true when it was up.
-    pub fn crash(&mut self, j: usize, now: u64) -> bool {
+    /// `neuron` crashes at `now`; true when it was up.
+    pub fn crash(&mut self, neuron: NeuronId, now: u64) -> bool {
+        let j = neuron.index();
         self.down[j] += 1;
         if self.down[j] > 1 {
             return false;
@@ -60,8 +64,9 @@ impl Health {
         true
     }
 
-    /// Neuron `j` recovers at `now`; true when it is up again.
-    pub fn recover(&mut self, j: usize, now: u64) -> bool {
+    /// `neuron` recovers at `now`; true when it is up again.
+    pub fn recover(&mut self, neuron: NeuronId, now: u64) -> bool {
+        let j = neuron.index();
         if self.down[j] == 0 {
             return false;
         }
@@ -102,8 +107,9 @@ impl Health {
         self.neurons_down == 0 && self.cut_synapses == 0
     }
 
-    /// Cuts synapse `e` at `now`.
-    pub fn cut(&mut self, e: usize, now: u64) {
+    /// Cuts `synapse` at `now`.
+    pub fn cut(&mut self, synapse: SynapseId, now: u64) {
+        let e = synapse.index();
         self.cut_count_changes(now);
         self.cuts[e] += 1;
         if self.cuts[e] == 1 {
@@ -111,8 +117,9 @@ impl Health {
         }
     }
 
-    /// Repairs one cut of synapse `e` at `now`.
-    pub fn repair(&mut self, e: usize, now: u64) {
+    /// Repairs one cut of `synapse` at `now`.
+    pub fn repair(&mut self, synapse: SynapseId, now: u64) {
+        let e = synapse.index();
         self.cut_count_changes(now);
         if self.cuts[e] == 1 {
             self.cut_synapses -= 1;
@@ -120,7 +127,8 @@ impl Health {
         self.cuts[e] = self.cuts[e].saturating_sub(1);
     }
 
-    /// The neurons down at the end of a run at `now`, adding their downtime so far.
+    /// The neurons down at the end of a run at `now` (as indices, for the run's report), adding their
+    /// downtime so far.
     pub fn down_at_end(&mut self, now: u64) -> Vec<usize> {
         let down: Vec<usize> = (0..self.down.len()).filter(|&j| self.down[j] > 0).collect();
         for &j in &down {

@@ -16,7 +16,7 @@ use rand::Rng as _;
 use crate::math;
 use crate::rng::{MessageDraws, Purpose, Rng, Streams};
 use crate::scenario::{Fault, NeuronRef, Problem, When};
-use crate::topology::Topology;
+use crate::topology::{NeuronId, SynapseId, Topology};
 
 /// Something that happens to the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,35 +24,48 @@ pub enum FaultAction {
     /// A neuron goes down.
     Crash {
         /// The neuron.
-        neuron: usize,
+        neuron: NeuronId,
     },
     /// A neuron comes back, re-initialized if `lose_state`.
     Recover {
         /// The neuron.
-        neuron: usize,
+        neuron: NeuronId,
         /// Whether it comes back with fresh weights.
         lose_state: bool,
     },
     /// A scheduled group of synapses is cut ([`FaultPlan::group`]).
     Cut {
         /// The group.
-        group: usize,
+        group: GroupId,
     },
     /// A scheduled group of synapses is repaired.
     Repair {
         /// The group.
-        group: usize,
+        group: GroupId,
     },
     /// One synapse is cut by the random cut process.
     CutSynapse {
         /// The synapse.
-        synapse: usize,
+        synapse: SynapseId,
     },
     /// One synapse cut by the random process is repaired.
     RepairSynapse {
         /// The synapse.
-        synapse: usize,
+        synapse: SynapseId,
     },
+}
+
+/// A scheduled group of synapses cut and repaired together (one `Cut` or `Partition` fault): only
+/// [`FaultPlan`] makes them, and [`FaultPlan::group`] lists its synapses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupId(u32);
+
+impl GroupId {
+    /// The group's place among the plan's groups.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// A random process of crashes or cuts: events per admitted sample, over a population.
@@ -65,14 +78,15 @@ struct RandomSpec {
     lose_state: bool,
 }
 
-/// The faults of a scenario with every neuron and synapse resolved to ids.
+/// The faults of a scenario with every neuron and synapse resolved to ids ([`NeuronId`],
+/// [`SynapseId`]).
 #[derive(Clone, Debug, Default)]
 pub struct FaultPlan {
     /// Scheduled actions timed by sample position, in scenario order.
     by_sample: Vec<(u64, FaultAction)>,
     /// Scheduled actions timed by tick, in scenario order.
     by_tick: Vec<(u64, FaultAction)>,
-    groups: Vec<Vec<usize>>,
+    groups: Vec<Vec<SynapseId>>,
     crashes: Option<RandomSpec>,
     cuts: Option<RandomSpec>,
     /// Things the user should know, found while resolving (a partition that cuts every path).
@@ -149,15 +163,16 @@ impl FaultPlan {
                     let mut all = true;
                     for (k, r) in neurons.iter().enumerate() {
                         match neuron(index, format!("neurons[{k}]"), *r) {
-                            Some(j) => inside[j] = true,
+                            Some(j) => inside[j.index()] = true,
                             None => all = false,
                         }
                     }
                     if !all {
                         continue;
                     }
-                    let crossing: Vec<usize> = (0..topology.synapses())
+                    let crossing: Vec<SynapseId> = (0..topology.synapses())
                         .filter(|&e| inside[topology.source(e)] != inside[topology.target(e)])
+                        .map(SynapseId::new)
                         .collect();
                     if !reaches_outputs(topology, &crossing) {
                         plan.warnings.push(format!(
@@ -200,8 +215,8 @@ impl FaultPlan {
         }
     }
 
-    fn cut_group(&mut self, edges: Vec<usize>, at: When, repair: Option<When>) {
-        let group = self.groups.len();
+    fn cut_group(&mut self, edges: Vec<SynapseId>, at: When, repair: Option<When>) {
+        let group = GroupId(self.groups.len() as u32);
         self.groups.push(edges);
         self.at(at, FaultAction::Cut { group });
         if let Some(w) = repair {
@@ -223,8 +238,8 @@ impl FaultPlan {
     }
 
     /// The synapses of a scheduled cut group.
-    pub fn group(&self, group: usize) -> &[usize] {
-        &self.groups[group]
+    pub fn group(&self, group: GroupId) -> &[SynapseId] {
+        &self.groups[group.index()]
     }
 
     /// Whether there is nothing to simulate.
@@ -237,13 +252,13 @@ impl FaultPlan {
 }
 
 /// Whether some output is still reachable from some input with the synapses `cut` removed.
-fn reaches_outputs(topology: &Topology, cut: &[usize]) -> bool {
+fn reaches_outputs(topology: &Topology, cut: &[SynapseId]) -> bool {
     let graph = topology.graph();
     let mut removed = vec![false; topology.synapses()];
     for &e in cut {
-        removed[e] = true;
+        removed[e.index()] = true;
     }
-    let kept = EdgeFiltered::from_fn(&graph, |edge| !removed[*edge.weight()]);
+    let kept = EdgeFiltered::from_fn(&graph, |edge| !removed[edge.weight().index()]);
     topology.inputs().any(|i| {
         let mut dfs = Dfs::new(&kept, petgraph::graph::NodeIndex::new(i));
         while let Some(node) = dfs.next(&kept) {
@@ -341,23 +356,26 @@ impl<'p> FaultTimeline<'p> {
                     break;
                 }
                 let spec = process.spec;
+                // A `usize` draw whatever the id type: the integer type decides the draws.
                 let target = self.rng.random_range(0..spec.population);
                 let down = math::exponential(&mut self.rng, spec.mean_downtime)
                     .round()
                     .clamp(1.0, 1e15) as u64;
                 process.next_at += math::exponential(&mut self.rng, 1.0 / spec.total_rate);
                 let (start, end) = if crash {
+                    let neuron = NeuronId::new(target);
                     (
-                        FaultAction::Crash { neuron: target },
+                        FaultAction::Crash { neuron },
                         FaultAction::Recover {
-                            neuron: target,
+                            neuron,
                             lose_state: spec.lose_state,
                         },
                     )
                 } else {
+                    let synapse = SynapseId::new(target);
                     (
-                        FaultAction::CutSynapse { synapse: target },
-                        FaultAction::RepairSynapse { synapse: target },
+                        FaultAction::CutSynapse { synapse },
+                        FaultAction::RepairSynapse { synapse },
                     )
                 };
                 self.push(position, start);
@@ -380,7 +398,7 @@ impl<'p> FaultTimeline<'p> {
 }
 
 /// Fresh weights for neurons that lose their state on recovery: the `count`-th re-initialization of
-/// neuron `j` draws from its own place of the re-initialization stream, whatever the engine.
+/// a neuron draws from its own place of the re-initialization stream, whatever the engine.
 #[derive(Clone, Debug)]
 pub struct Reinit {
     draws: MessageDraws,
@@ -401,14 +419,14 @@ impl Reinit {
         }
     }
 
-    /// Writes the `count`-th fresh incoming weights of neuron `j` into `weights`: uniform in
+    /// Writes the `count`-th fresh incoming weights of `neuron` into `weights`: uniform in
     /// `±√(3 / fan_in)`, like the initial weights.
-    pub fn weights(&mut self, j: usize, count: u64, weights: &mut [f64]) {
+    pub fn weights(&mut self, neuron: NeuronId, count: u64, weights: &mut [f64]) {
         if weights.is_empty() {
             return;
         }
         let limit = (3.0 / weights.len() as f64).sqrt();
-        let position = count * self.neurons + j as u64;
+        let position = count * self.neurons + neuron.index() as u64;
         for (w, word) in weights.iter_mut().zip(self.draws.words(position, 0)) {
             let u = (word >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
             *w = limit * (2.0 * u - 1.0);

@@ -154,6 +154,7 @@ fn select(topology: &Topology, link: &LinkSelector) -> Vec<usize> {
             .neuron(*from)
             .zip(topology.neuron(*to))
             .and_then(|(i, j)| topology.synapse(i, j))
+            .map(|e| e.index())
             .into_iter()
             .collect(),
         LinkSelector::Layers { from, to } => match topology.layer(*from).zip(topology.layer(*to)) {

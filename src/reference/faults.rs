@@ -3,6 +3,7 @@
 
 use super::{MessageKind, Phase, ReferenceEngine};
 use crate::plan::FaultAction;
+use crate::topology::{NeuronId, SynapseId};
 
 impl ReferenceEngine<'_> {
     pub(super) fn fault(&mut self, action: FaultAction) {
@@ -32,21 +33,24 @@ impl ReferenceEngine<'_> {
         }
     }
 
-    fn cut(&mut self, e: usize) {
+    fn cut(&mut self, synapse: SynapseId) {
+        let e = synapse.index();
         self.cuts[e] += 1;
         if self.cuts[e] == 1 {
             self.cut_since[e] = self.now;
         }
     }
 
-    fn repair(&mut self, e: usize) {
+    fn repair(&mut self, synapse: SynapseId) {
+        let e = synapse.index();
         if self.cuts[e] == 1 {
             self.cut_ticks += self.now - self.cut_since[e];
         }
         self.cuts[e] = self.cuts[e].saturating_sub(1);
     }
 
-    pub(super) fn crash(&mut self, j: usize) {
+    pub(super) fn crash(&mut self, neuron: NeuronId) {
+        let j = neuron.index();
         self.down[j] += 1;
         if self.down[j] > 1 {
             return;
@@ -82,7 +86,8 @@ impl ReferenceEngine<'_> {
         }
     }
 
-    pub(super) fn recover(&mut self, j: usize, lose_state: bool) {
+    pub(super) fn recover(&mut self, neuron: NeuronId, lose_state: bool) {
+        let j = neuron.index();
         if self.down[j] == 0 {
             return;
         }
@@ -96,8 +101,11 @@ impl ReferenceEngine<'_> {
             return;
         }
         let range = self.t.incoming(j);
-        self.reinit
-            .weights(j, self.reinits[j], &mut self.params.weights[range.clone()]);
+        self.reinit.weights(
+            neuron,
+            self.reinits[j],
+            &mut self.params.weights[range.clone()],
+        );
         self.reinits[j] += 1;
         self.params.biases[j] = 0.0;
         self.velocity[range.clone()].fill(0.0);

@@ -87,8 +87,8 @@ pub fn estimate(s: &Scenario, shape: &DataShape) -> MemoryEstimate {
     let l = &s.learning;
     let samples = (shape.train_samples as u128).saturating_add(shape.test_samples as u128);
     let data = samples.saturating_mul(8 * (shape.features as u128 + shape.outputs as u128 + 1));
-    // petgraph: 16 bytes per edge in a vector that may have doubled, the edge list (8), and 32 bytes
-    // per node.
+    // petgraph: 16 bytes per edge in a vector that may have doubled, the edge list (8), and 16 bytes
+    // per node (its layer, two edge links), in a vector that may have doubled too.
     let build = m.saturating_mul(40).saturating_add(n.saturating_mul(32));
     let feedback = matches!(l.rule, RuleSpec::FeedbackAlignment) as u128;
     // Topology (12 per synapse, 3 words per neuron), weights and biases, feedback weights.
