@@ -307,7 +307,7 @@ impl<'p> EventEngine<'p> {
                     }
                     let k = self.slots.at(slot, self.t.source(e));
                     if matches!(self.slots.phase[k], Phase::Waiting | Phase::Fired) {
-                        let q = self.inbox.attention_at(self.t, slot, e);
+                        let q = self.inbox.attention_at(slot, e);
                         self.inbox.attention_value[q] = est.estimate(e);
                     }
                 }

@@ -137,8 +137,6 @@ pub struct Topology {
     in_start: Vec<usize>,
     out_start: Vec<usize>,
     out_edges: Vec<u32>,
-    /// Position of each synapse in its source's outgoing list: `out_edges[out_position[e]] == e`.
-    out_position: Vec<u32>,
 }
 
 impl Topology {
@@ -262,10 +260,8 @@ impl Topology {
         // Edges are sorted by target, so pushing them in order keeps each source's list sorted by target.
         let mut fill = out_start.clone();
         let mut out_edges = vec![0; edge_source.len()];
-        let mut out_position = vec![0; edge_source.len()];
         for (e, &i) in edge_source.iter().enumerate() {
             out_edges[fill[i as usize]] = e as u32;
-            out_position[e] = fill[i as usize] as u32;
             fill[i as usize] += 1;
         }
         Ok(Topology {
@@ -276,7 +272,6 @@ impl Topology {
             in_start,
             out_start,
             out_edges,
-            out_position,
         })
     }
 
@@ -374,10 +369,15 @@ impl Topology {
         self.out_start[i]..self.out_start[i + 1]
     }
 
-    /// The out-position of synapse `e` (its place among all outgoing lists, by source).
-    #[inline]
-    pub fn out_position(&self, e: usize) -> usize {
-        self.out_position[e] as usize
+    /// The out-position of every synapse (its place among all outgoing lists, by source), by
+    /// synapse id: the inverse of the outgoing lists. Built on demand, for the engines that keep
+    /// something per synapse in outgoing order; the topology does not hold it.
+    pub fn out_position_table(&self) -> Vec<u32> {
+        let mut table = vec![0; self.out_edges.len()];
+        for (p, &e) in self.out_edges.iter().enumerate() {
+            table[e as usize] = p as u32;
+        }
+        table
     }
 
     /// Number of synapses out of `i`.

@@ -93,7 +93,7 @@ impl EventEngine<'_> {
             }
             return;
         }
-        let q = self.inbox.attention_at(t, slot, e);
+        let q = self.inbox.attention_at(slot, e);
         match value {
             Some(a) => self.inbox.attention_value[q] = a,
             None => {
@@ -411,7 +411,7 @@ impl EventEngine<'_> {
                     // Paid in the order of the receiver's outgoing synapses (the timetable says).
                     self.slots.received[base + t.source(e)] += a;
                 } else {
-                    let q = self.inbox.attention_at(t, slot, e);
+                    let q = self.inbox.attention_at(slot, e);
                     self.inbox.attention_value[q] = a;
                 }
                 if self.tracer.messages() {
@@ -438,7 +438,7 @@ impl EventEngine<'_> {
                 };
                 let arrival = self.now + delay;
                 let i = t.source(e);
-                let q = self.inbox.attention_at(t, slot, e);
+                let q = self.inbox.attention_at(slot, e);
                 self.inbox.attention_value[q] = a;
                 let ki = self.slots.at(slot, i);
                 let wave = &mut self.slots.backward[ki];

@@ -32,6 +32,8 @@ pub(crate) struct Inbox {
     /// not sent yet) and value (after firing: the value used, substitutes included).
     pub forward_arrival: Vec<u64>,
     pub forward_value: Vec<f64>,
+    /// Out-position of each synapse less `attention_base` (empty when attention is summed).
+    attention_index: Vec<u32>,
     /// Attention per (slot, attention out-position): value (NaN: suppressed and not yet replaced by
     /// the estimate) and, when timed or estimating, arrival.
     pub attention_value: Vec<f64>,
@@ -81,6 +83,14 @@ impl Inbox {
             attention_len,
             forward_arrival: vec![u64::MAX; per_edge],
             forward_value: vec![0.0; per_edge],
+            attention_index: if summed {
+                Vec::new()
+            } else {
+                t.out_position_table()
+                    .iter()
+                    .map(|&p| (p as usize).saturating_sub(attention_base) as u32)
+                    .collect()
+            },
             attention_value: vec![0.0; if summed { 0 } else { slots * attention_len }],
             attention_arrival: vec![
                 u64::MAX;
@@ -122,8 +132,8 @@ impl Inbox {
 
     /// Index of attention over synapse `e` in `slot`.
     #[inline]
-    pub fn attention_at(&self, t: &Topology, slot: usize, e: usize) -> usize {
-        slot * self.attention_len + t.out_position(e) - self.attention_base
+    pub fn attention_at(&self, slot: usize, e: usize) -> usize {
+        slot * self.attention_len + self.attention_index[e] as usize
     }
 
     /// The attention indices of neuron `i`'s outgoing synapses in `slot`, in outgoing order.
