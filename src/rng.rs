@@ -170,9 +170,9 @@ impl MessageDraws {
     /// Words `first..first + out.len()` of sample `position`, into `out`.
     pub fn fill(&mut self, position: u64, first: usize, out: &mut [u64]) {
         self.seek(position, first as u64);
-        for w in out {
-            *w = self.rng.next_u64();
-        }
+        // The stream's bytes, read as little-endian words: the same words as `next_u64` one by
+        // one (tested), without a call per word.
+        rand::Rng::fill(&mut self.rng, out);
     }
 }
 
@@ -180,6 +180,22 @@ impl MessageDraws {
 mod tests {
     use super::*;
     use rand::Rng as _;
+
+    #[test]
+    fn filled_words_are_the_words_one_by_one() {
+        let s = Streams::new(9);
+        let mut draws = MessageDraws::new(&s, Purpose::ForwardMessages, 1000);
+        for (position, first, len) in [(0, 0, 1000), (3, 7, 333), (17, 999, 1), (5, 1, 64)] {
+            let mut filled = vec![0; len];
+            draws.fill(position, first, &mut filled);
+            let one_by_one: Vec<u64> = (first..first + len)
+                .map(|k| draws.word(position, k))
+                .collect();
+            assert_eq!(filled, one_by_one);
+            let lazily: Vec<u64> = draws.words(position, first).take(len).collect();
+            assert_eq!(filled, lazily);
+        }
+    }
 
     #[test]
     fn purposes_are_independent_and_repeatable() {

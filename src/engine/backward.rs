@@ -2,6 +2,7 @@
 //! attention to their inputs, and applying their steps.
 
 use super::estimates::Change;
+use super::forward::Next;
 use super::learner::Waiting;
 use super::slots::Phase;
 use super::trace::{Fate, MessageKind};
@@ -463,41 +464,117 @@ impl EventEngine<'_> {
             None => true,
         };
         let quiet = self.health.quiet();
-        for e in range {
-            let a = self.learner.coefficient(e) * d;
-            let fate = self.inbox.attention_fate(&self.plan.links, slot, e);
-            let arrival = self.now + fate.delay();
-            let suppressed = match &mut self.estimates {
-                Some(est) => est.suppresses(e, a, pays),
-                None => false,
-            };
-            if suppressed {
-                self.acct.messages.at(Kind::Attention, layer).suppressed += 1;
-                if self.tracer.messages() {
-                    let m = self.message(MessageKind::Attention, position, e);
-                    self.tracer.message(t, m, Fate::Suppressed(arrival));
+        if quiet && self.estimates.is_none() && !self.tracer.messages() {
+            // Runs of plain deliveries; a message that needs more goes the general way.
+            let mut range = range;
+            while let Some(next) = self.pay_run(&mut range, slot, d, layer) {
+                match next {
+                    Next::Message(e) => self.pay_one(e, slot, d, (layer, position), pays, quiet),
+                    Next::Progress(i) => self.backward_progress(i, slot),
                 }
-                self.deliver_attention(e, slot, arrival, None);
-                continue;
             }
-            let counts = self.acct.messages.at(Kind::Attention, layer);
-            counts.sent += 1;
-            let i = t.source(e);
-            if fate.dropped()
-                || (!quiet
-                    && (self.health.is_cut(SynapseId::new(e))
-                        || self.health.is_down(NeuronId::new(i))))
-            {
-                counts.dropped += 1;
-                if self.tracer.messages() {
-                    let m = self.message(MessageKind::Attention, position, e);
-                    self.tracer.message(t, m, Fate::Dropped);
-                }
-                self.attention_missing(e, slot);
-                continue;
-            }
-            counts.delivered += 1;
-            self.deliver_attention(e, slot, arrival, Some(a));
+            return;
         }
+        for e in range {
+            self.pay_one(e, slot, d, (layer, position), pays, quiet);
+        }
+    }
+
+    /// Pays the attention of `range` for `slot` (demand `d`, the payer in `layer`) that only
+    /// arrives, none dropped and every receiver still to learn, until one needs more: a message
+    /// dropped or late (not paid), or a receiver whose plan may move (paid). Timed links, every
+    /// neuron up and no synapse cut, no estimates, no message trace.
+    #[inline]
+    fn pay_run(
+        &mut self,
+        range: &mut std::ops::Range<usize>,
+        slot: usize,
+        d: f64,
+        layer: usize,
+    ) -> Option<Next> {
+        let t = self.t;
+        let links = &self.plan.links;
+        let now = self.now;
+        let base = self.slots.at(slot, 0);
+        let (phase, waves) = (&self.slots.phase, &mut self.slots.backward);
+        let (fates, index, values, arrivals) = self.inbox.attention_lanes(slot);
+        let learner = &self.learner;
+        let mut paid = 0;
+        let mut next = None;
+        for e in range.by_ref() {
+            let fate = match fates {
+                [] => links.synapse(e).attention.fate(0),
+                _ => fates[e],
+            };
+            let i = t.source(e);
+            let k = base + i;
+            if fate.dropped() || matches!(phase[k], Phase::Done | Phase::Held) {
+                next = Some(Next::Message(e));
+                break;
+            }
+            let arrival = now + fate.delay();
+            let q = index[e] as usize;
+            values[q] = learner.coefficient(e) * d;
+            arrivals[q] = arrival;
+            paid += 1;
+            let wave = &mut waves[k];
+            let first = wave.first;
+            wave.arrive(arrival);
+            if arrival < first || wave.unaccounted == 0 {
+                next = Some(Next::Progress(i));
+                break;
+            }
+        }
+        let counts = self.acct.messages.at(Kind::Attention, layer);
+        counts.sent += paid;
+        counts.delivered += paid;
+        next
+    }
+
+    /// Pays attention `coef · d` over synapse `e` for `slot` (the payer in `layer`, the sample at
+    /// `position`): suppressed, dropped, late or delivered.
+    fn pay_one(
+        &mut self,
+        e: usize,
+        slot: usize,
+        d: f64,
+        (layer, position): (usize, usize),
+        pays: bool,
+        quiet: bool,
+    ) {
+        let t = self.t;
+        let a = self.learner.coefficient(e) * d;
+        let fate = self.inbox.attention_fate(&self.plan.links, slot, e);
+        let arrival = self.now + fate.delay();
+        let suppressed = match &mut self.estimates {
+            Some(est) => est.suppresses(e, a, pays),
+            None => false,
+        };
+        if suppressed {
+            self.acct.messages.at(Kind::Attention, layer).suppressed += 1;
+            if self.tracer.messages() {
+                let m = self.message(MessageKind::Attention, position, e);
+                self.tracer.message(t, m, Fate::Suppressed(arrival));
+            }
+            self.deliver_attention(e, slot, arrival, None);
+            return;
+        }
+        let counts = self.acct.messages.at(Kind::Attention, layer);
+        counts.sent += 1;
+        let i = t.source(e);
+        if fate.dropped()
+            || (!quiet
+                && (self.health.is_cut(SynapseId::new(e)) || self.health.is_down(NeuronId::new(i))))
+        {
+            counts.dropped += 1;
+            if self.tracer.messages() {
+                let m = self.message(MessageKind::Attention, position, e);
+                self.tracer.message(t, m, Fate::Dropped);
+            }
+            self.attention_missing(e, slot);
+            return;
+        }
+        counts.delivered += 1;
+        self.deliver_attention(e, slot, arrival, Some(a));
     }
 }

@@ -220,6 +220,39 @@ impl Inbox {
         }
     }
 
+    /// The forward fates (empty when not drawn), arrivals and values of `slot`, by synapse.
+    #[inline]
+    pub fn forward_lanes(&mut self, slot: usize) -> (&[Fate], &mut [u64], &mut [f64]) {
+        let fates = match self.forward_fates.is_empty() {
+            true => &[][..],
+            false => &self.forward_fates[slot * self.stride..slot * self.stride + self.m],
+        };
+        let lane = slot * self.m..(slot + 1) * self.m;
+        (
+            fates,
+            &mut self.forward_arrival[lane.clone()],
+            &mut self.forward_value[lane],
+        )
+    }
+
+    /// The attention fates (empty when not drawn) of `slot` by synapse, each synapse's index in
+    /// a slot's attention lane, and `slot`'s lanes of values and arrivals. Per-synapse attention
+    /// on timed links only.
+    #[inline]
+    pub fn attention_lanes(&mut self, slot: usize) -> (&[Fate], &[u32], &mut [f64], &mut [u64]) {
+        let fates = match self.attention_fates.is_empty() {
+            true => &[][..],
+            false => &self.attention_fates[slot * self.stride..slot * self.stride + self.m],
+        };
+        let lane = slot * self.attention_len..(slot + 1) * self.attention_len;
+        (
+            fates,
+            &self.attention_index,
+            &mut self.attention_value[lane.clone()],
+            &mut self.attention_arrival[lane],
+        )
+    }
+
     /// Index of `(slot, e)` in the forward arrays.
     #[inline]
     pub fn forward_at(&self, slot: usize, e: usize) -> usize {

@@ -114,8 +114,8 @@ impl<'p> Learner<'p> {
         d: f64,
         input: impl Fn(usize) -> f64,
     ) {
-        for e in range {
-            self.gradient[e] += d * input(e);
+        for (g, e) in self.gradient[range.clone()].iter_mut().zip(range) {
+            *g += d * input(e);
         }
         self.bias_gradient[j] += d;
     }
@@ -130,8 +130,8 @@ impl<'p> Learner<'p> {
         input: impl Fn(usize) -> f64,
         lr: f64,
     ) {
-        for e in range {
-            self.params.weights[e] += lr * (d * input(e));
+        for (w, e) in self.params.weights[range.clone()].iter_mut().zip(range) {
+            *w += lr * (d * input(e));
         }
         self.params.biases[j] += lr * d;
         self.updates[j] += 1;

@@ -26,8 +26,13 @@ struct Seen {
 }
 
 /// Runs the first `samples` samples of `s` on `engine`: every checkpoint, the report, and the
-/// message-level trace.
-fn observe(s: &Scenario, engine: Engine, samples: usize) -> (Vec<Seen>, TrainReport, Vec<u8>) {
+/// message-level trace (empty without `traced`).
+fn observe(
+    s: &Scenario,
+    engine: Engine,
+    samples: usize,
+    traced: bool,
+) -> (Vec<Seen>, TrainReport, Vec<u8>) {
     let mut s = s.clone();
     s.learning.engine = Some(engine);
     let mut plan = Plan::new(&s).unwrap_or_else(|e| panic!("{e}"));
@@ -51,7 +56,7 @@ fn observe(s: &Scenario, engine: Engine, samples: usize) -> (Vec<Seen>, TrainRep
                 cut_ticks: c.cut_synapse_ticks,
             })
         },
-        Some(run::Trace {
+        traced.then(|| run::Trace {
             out: Box::new(&mut trace),
             level: TraceLevel::Messages,
         }),
@@ -71,13 +76,44 @@ fn split_trace(trace: &[u8]) -> (Vec<&str>, Vec<&str>) {
 }
 
 /// The two engines agree on the first `samples` samples of `s`; `Err` says where they first differ.
+///
+/// The fast engine runs twice, with and without the message trace, since it takes shortcuts only
+/// when nobody traces messages: both runs must match the reference.
 pub fn engines_agree(s: &Scenario, samples: usize) -> Result<(), String> {
-    let (fast, fast_report, fast_trace) = observe(s, Engine::Events, samples);
-    let (slow, slow_report, slow_trace) = observe(s, Engine::Reference, samples);
+    let (fast, fast_report, fast_trace) = observe(s, Engine::Events, samples, true);
+    let (slow, slow_report, slow_trace) = observe(s, Engine::Reference, samples, true);
+    let (untraced, untraced_report, _) = observe(s, Engine::Events, samples, false);
+    same_checkpoints(&fast, &slow)?;
+    same_checkpoints(&untraced, &slow).map_err(|e| format!("without a trace: {e}"))?;
+    let mut a = fast_report;
+    let mut b = slow_report;
+    let mut c = untraced_report;
+    a.events = 0;
+    b.events = 0;
+    c.events = 0;
+    if a != b {
+        return Err(format!("reports differ:\nfast: {a:?}\nslow: {b:?}"));
+    }
+    if c != b {
+        return Err(format!(
+            "reports differ without a trace:\nfast: {c:?}\nslow: {b:?}"
+        ));
+    }
+    if a.diverged.is_some() {
+        // The run stopped with samples unfinished: the engines write the fates of their messages at
+        // different moments (the fast one when the receiver acts, which never comes).
+        return Ok(());
+    }
+    same_traces(&fast_trace, &slow_trace)
+}
+
+/// The checkpoints of two runs agree: counts, staleness, downtime, loss, and weights to the bit or
+/// within 1e-12.
+fn same_checkpoints(fast: &[Seen], slow: &[Seen]) -> Result<(), String> {
     if fast.len() != slow.len() {
         return Err(format!("{} checkpoints against {}", fast.len(), slow.len()));
     }
-    for (a, b) in fast.iter().zip(&slow) {
+    for (a, b) in fast.iter().zip(slow) {
         // Identical bits (diverged runs included) or within 1e-12.
         let bits = |p: &Params| -> Vec<u64> {
             p.weights
@@ -107,20 +143,13 @@ pub fn engines_agree(s: &Scenario, samples: usize) -> Result<(), String> {
             ));
         }
     }
-    let mut a = fast_report;
-    let mut b = slow_report;
-    a.events = 0;
-    b.events = 0;
-    if a != b {
-        return Err(format!("reports differ:\nfast: {a:?}\nslow: {b:?}"));
-    }
-    if a.diverged.is_some() {
-        // The run stopped with samples unfinished: the engines write the fates of their messages at
-        // different moments (the fast one when the receiver acts, which never comes).
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// The two traces have the same neuron events in order and the same messages.
+fn same_traces(fast_trace: &[u8], slow_trace: &[u8]) -> Result<(), String> {
     let ((fast_events, fast_messages), (slow_events, slow_messages)) =
-        (split_trace(&fast_trace), split_trace(&slow_trace));
+        (split_trace(fast_trace), split_trace(slow_trace));
     if let Some((x, y)) = fast_events.iter().zip(&slow_events).find(|(x, y)| x != y) {
         return Err(format!("the event traces differ:\nfast: {x}\nslow: {y}"));
     }
