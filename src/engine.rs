@@ -21,6 +21,11 @@
 //! will receive nothing at all for a sample sits the sample out, and its silence is accounted
 //! downstream and upstream.
 //!
+//! **A timetable when delays are fixed.** Without a timeout nothing is dropped and nothing fails, so
+//! when no delay is random every neuron acts at the same tick after its sample's admission: the
+//! engine plans each action from `timetable` instead of counting messages, and when every neuron is
+//! paid in the order of its outgoing synapses it adds attention up as it is paid.
+//!
 //! The engine is split by noun: `slots` (samples in flight and per-neuron wave state), `inbox`
 //! (what has arrived, and the pre-drawn fates), `learner` (parameters, batches, the greedy layer
 //! board), `loss_agent`, `accounting` (message counts, late messages, staleness), `estimates`

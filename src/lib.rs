@@ -19,7 +19,8 @@
 //!    engine::EventEngine   reference::ReferenceEngine    dense::DenseTrainer
 //!    one event per neuron  one queue entry per message,  the same rule on block matrices
 //!    and wave, fates drawn no fast paths: the oracle     (batches: faer GEMM): the oracle of
-//!    at admission          of the engine under faults    every rule, and the speed baseline
+//!    at admission; fixed  of the engine under faults    every rule, and the speed baseline
+//!    delays: a timetable
 //!            └──────────────────────┼───────────────────────────┘
 //!                                   ▼ checkpoints (trainer::Observer, read-only)
 //!                 run: evaluate, alignment ──► RunResult ──► output: resolved.ron, metrics.csv,
@@ -40,7 +41,8 @@
 //! * [`rule`] — the [`rule::LearningRule`] trait (exact attention, greedy attention, feedback
 //!   alignment) and the per-neuron SGD optimizer.
 //! * [`engine`] — the fast discrete-event simulation, split by noun (slots, inbox, learner, loss
-//!   agent, accounting, estimates, health, trace); [`reference`](mod@reference) — the plain one that checks it;
+//!   agent, accounting, estimates, health, trace, and the timetable that plans every action when
+//!   delays are fixed and nothing times out); [`reference`](mod@reference) — the plain one that checks it;
 //!   [`dense`] — the matrix trainer.
 //! * [`trainer`] — the schedule, checkpoints and message counts every engine shares.
 //! * [`run`], [`evaluate`], [`alignment`], [`output`], [`plot`], [`cli`] — running a scenario and

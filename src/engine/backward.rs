@@ -217,14 +217,14 @@ impl EventEngine<'_> {
             let d = self.slots.demand[k];
             let lr = self.learner.optimizer(j, range.clone(), position).lr;
             if self.timed {
-                let inbox = &self.inbox;
-                let base = inbox.forward_at(slot, 0);
+                let base = self.inbox.forward_at(slot, 0);
+                let inputs = &self.inbox.forward_value[base + range.start..base + range.end];
                 self.learner
-                    .step_directly(j, range, d, |e| inbox.forward_value[base + e], lr);
+                    .step_directly(j, range, d, inputs.iter().copied(), lr);
             } else {
-                let (slots, base) = (&self.slots, self.slots.at(slot, 0));
-                self.learner
-                    .step_directly(j, range, d, |e| slots.x[base + t.source(e)], lr);
+                let x = &self.slots.x[self.slots.at(slot, 0)..self.slots.at(slot + 1, 0)];
+                let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
+                self.learner.step_directly(j, range, d, inputs, lr);
             }
             self.applied(j);
         } else {
@@ -254,14 +254,13 @@ impl EventEngine<'_> {
         let range = t.incoming(j);
         let d = self.slots.demand[self.slots.at(slot, j)];
         if self.timed {
-            let inbox = &self.inbox;
-            let base = inbox.forward_at(slot, 0);
-            self.learner
-                .accumulate(j, range, d, |e| inbox.forward_value[base + e]);
+            let base = self.inbox.forward_at(slot, 0);
+            let inputs = &self.inbox.forward_value[base + range.start..base + range.end];
+            self.learner.accumulate(j, range, d, inputs.iter().copied());
         } else {
-            let (slots, base) = (&self.slots, self.slots.at(slot, 0));
-            self.learner
-                .accumulate(j, range, d, |e| slots.x[base + t.source(e)]);
+            let x = &self.slots.x[self.slots.at(slot, 0)..self.slots.at(slot + 1, 0)];
+            let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
+            self.learner.accumulate(j, range, d, inputs);
         }
     }
 

@@ -105,33 +105,35 @@ impl<'p> Learner<'p> {
         }
     }
 
-    /// Adds `d · input(e)` over `j`'s incoming synapses `range`, and `d` to its bias.
+    /// Adds `d · x` over `j`'s incoming synapses `range`, with `inputs` the `x` of each in order,
+    /// and `d` to its bias.
     #[inline]
     pub fn accumulate(
         &mut self,
         j: usize,
         range: std::ops::Range<usize>,
         d: f64,
-        input: impl Fn(usize) -> f64,
+        inputs: impl Iterator<Item = f64>,
     ) {
-        for (g, e) in self.gradient[range.clone()].iter_mut().zip(range) {
-            *g += d * input(e);
+        for (g, x) in self.gradient[range].iter_mut().zip(inputs) {
+            *g += d * x;
         }
         self.bias_gradient[j] += d;
     }
 
-    /// A direct neuron's step on one sample: `w ← w + lr·(d x)`, the arithmetic of a batch of one.
+    /// A direct neuron's step on one sample: `w ← w + lr·(d x)`, the arithmetic of a batch of one,
+    /// with `inputs` the `x` of `j`'s incoming synapses `range` in order.
     #[inline]
     pub fn step_directly(
         &mut self,
         j: usize,
         range: std::ops::Range<usize>,
         d: f64,
-        input: impl Fn(usize) -> f64,
+        inputs: impl Iterator<Item = f64>,
         lr: f64,
     ) {
-        for (w, e) in self.params.weights[range.clone()].iter_mut().zip(range) {
-            *w += lr * (d * input(e));
+        for (w, x) in self.params.weights[range].iter_mut().zip(inputs) {
+            *w += lr * (d * x);
         }
         self.params.biases[j] += lr * d;
         self.updates[j] += 1;
