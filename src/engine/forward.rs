@@ -362,7 +362,16 @@ impl EventEngine<'_> {
         } else {
             let last_value = self.plan.links.missing_input == MissingInput::LastValue;
             let layer = t.layer_of(j);
-            for e in t.incoming(j) {
+            let range = t.incoming(j);
+            let mut e = range.start;
+            while e < range.end {
+                if !self.tracer.messages() {
+                    // A run of inputs that arrived in time.
+                    e = self.inputs_on_time(e..range.end, slot, last_value, &mut z);
+                    if e == range.end {
+                        break;
+                    }
+                }
                 let q = self.inbox.forward_at(slot, e);
                 let arrival = std::mem::replace(&mut self.inbox.forward_arrival[q], u64::MAX);
                 let value = if arrival <= self.now {
@@ -389,6 +398,7 @@ impl EventEngine<'_> {
                     self.inbox.last_input[e] = value;
                 }
                 z += self.learner.params.weights[e] * value;
+                e += 1;
             }
         }
         self.slots.z[k] = z;
@@ -429,6 +439,37 @@ impl EventEngine<'_> {
             }
         }
         self.backward_progress(j, slot);
+    }
+
+    /// Adds `w · x` to `z` over the synapses of `range` for `slot` while their input arrived in
+    /// time (timed links, no message trace), taking each arrival out; returns the first synapse
+    /// whose input is late or missing, or the end.
+    #[inline]
+    fn inputs_on_time(
+        &mut self,
+        range: std::ops::Range<usize>,
+        slot: usize,
+        last_value: bool,
+        z: &mut f64,
+    ) -> usize {
+        let now = self.now;
+        let weights = &self.learner.params.weights;
+        let (arrivals, values, last_input) = self.inbox.forward_inputs(slot);
+        let mut acc = *z;
+        for e in range.clone() {
+            if arrivals[e] > now {
+                *z = acc;
+                return e;
+            }
+            arrivals[e] = u64::MAX;
+            let value = values[e];
+            if last_value {
+                last_input[e] = value;
+            }
+            acc += weights[e] * value;
+        }
+        *z = acc;
+        range.end
     }
 
     /// The record of a message over `link` of `kind` that arrives at `arrival`, its send tick

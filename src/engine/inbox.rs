@@ -253,6 +253,18 @@ impl Inbox {
         )
     }
 
+    /// The forward arrivals and values of `slot` by synapse, and the last value each synapse's
+    /// receiver used (timed links).
+    #[inline]
+    pub fn forward_inputs(&mut self, slot: usize) -> (&mut [u64], &[f64], &mut [f64]) {
+        let lane = slot * self.m..(slot + 1) * self.m;
+        (
+            &mut self.forward_arrival[lane.clone()],
+            &self.forward_value[lane],
+            &mut self.last_input,
+        )
+    }
+
     /// Index of `(slot, e)` in the forward arrays.
     #[inline]
     pub fn forward_at(&self, slot: usize, e: usize) -> usize {
