@@ -222,7 +222,7 @@ impl EventEngine<'_> {
                 self.learner
                     .step_directly(j, range, d, inputs.iter().copied(), lr);
             } else {
-                let x = &self.slots.x[self.slots.at(slot, 0)..self.slots.at(slot + 1, 0)];
+                let x = &self.slots.x[self.slots.lane(slot)];
                 let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
                 self.learner.step_directly(j, range, d, inputs, lr);
             }
@@ -258,7 +258,7 @@ impl EventEngine<'_> {
             let inputs = &self.inbox.forward_value[base + range.start..base + range.end];
             self.learner.accumulate(j, range, d, inputs.iter().copied());
         } else {
-            let x = &self.slots.x[self.slots.at(slot, 0)..self.slots.at(slot + 1, 0)];
+            let x = &self.slots.x[self.slots.lane(slot)];
             let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
             self.learner.accumulate(j, range, d, inputs);
         }

@@ -1,6 +1,7 @@
 //! The forward wave: admitting a sample, sending activations, firing, sitting a sample out, and the
 //! loss agent turning output values into demands.
 
+use super::inbox::ForwardLanes;
 use super::slots::{Phase, Wave};
 use super::trace::{Fate, Message, MessageKind};
 use super::{Action, EventEngine};
@@ -48,8 +49,8 @@ impl EventEngine<'_> {
             });
         }
         if !self.slots.received.is_empty() {
-            let base = self.slots.at(slot, 0);
-            self.slots.received[base..base + n].fill(0.0);
+            let lane = self.slots.lane(slot);
+            self.slots.received[lane].fill(0.0);
         }
         self.loss.admit(slot, t.outputs().len());
         self.inbox.admit(&self.plan.links, t, slot, position as u64);
@@ -62,7 +63,7 @@ impl EventEngine<'_> {
                 self.send_on_timetable(i, slot);
             }
             for j in t.inputs().end..n {
-                let time = self.now + self.timetable.as_ref().map_or(0, |tt| tt.fire[j]);
+                let time = self.now + self.timetable.as_ref().expect("on the timetable").fire[j];
                 let k = self.slots.at(slot, j);
                 self.slots.scheduled[k] = time;
                 self.schedule(time, Action::Fire, j, slot);
@@ -115,7 +116,12 @@ impl EventEngine<'_> {
         let now = self.now;
         let base = self.slots.at(slot, 0);
         let (x, waves) = (&self.slots.x, &mut self.slots.forward);
-        let (fates, arrivals, values) = self.inbox.forward_lanes(slot);
+        let ForwardLanes {
+            fates,
+            arrivals,
+            values,
+            ..
+        } = self.inbox.forward_lanes(slot);
         for j in t.inputs().end..t.neurons() {
             let wave = &mut waves[base + j];
             let mut dropped = 0;
@@ -148,18 +154,14 @@ impl EventEngine<'_> {
         let t = self.t;
         let position = self.slots.info[slot].position;
         if !self.timed {
-            // Untimed links: every message arrives and nobody acts early; the receiver reads the
-            // value from this slot when it fires.
-            let constant = self.inbox.forward_constant;
+            // Untimed links with random delays (fixed ones run on the timetable): every message
+            // arrives and nobody acts early; the receiver reads the value from this slot when it
+            // fires.
             let tracing = self.tracer.messages();
             let base = self.slots.at(slot, 0);
             for e in t.outgoing(i) {
                 let j = t.target(e);
-                let delay = match constant {
-                    Some(d) => d,
-                    None => self.inbox.forward_fate(&self.plan.links, slot, e).delay(),
-                };
-                let arrival = self.now + delay;
+                let arrival = self.now + self.inbox.forward_fate(&self.plan.links, slot, e).delay();
                 let wave = &mut self.slots.forward[base + j];
                 wave.arrive(arrival);
                 if wave.unaccounted == 0 {
@@ -210,7 +212,12 @@ impl EventEngine<'_> {
         let (now, deferring) = (self.now, self.deferring);
         let base = self.slots.at(slot, 0);
         let (phase, waves) = (&self.slots.phase, &mut self.slots.forward);
-        let (fates, arrivals, values) = self.inbox.forward_lanes(slot);
+        let ForwardLanes {
+            fates,
+            arrivals,
+            values,
+            ..
+        } = self.inbox.forward_lanes(slot);
         for e in out {
             let j = t.target(e);
             let fate = match fates {
@@ -355,7 +362,7 @@ impl EventEngine<'_> {
         let mut z = self.learner.params.biases[j];
         if !self.timed {
             let range = t.incoming(j);
-            let x = &self.slots.x[self.slots.at(slot, 0)..self.slots.at(slot + 1, 0)];
+            let x = &self.slots.x[self.slots.lane(slot)];
             for (w, &i) in weights[range.clone()].iter().zip(&t.sources()[range]) {
                 z += w * x[i as usize];
             }
@@ -454,7 +461,12 @@ impl EventEngine<'_> {
     ) -> usize {
         let now = self.now;
         let weights = &self.learner.params.weights;
-        let (arrivals, values, last_input) = self.inbox.forward_inputs(slot);
+        let ForwardLanes {
+            arrivals,
+            values,
+            last_input,
+            ..
+        } = self.inbox.forward_lanes(slot);
         let mut acc = *z;
         for e in range.clone() {
             if arrivals[e] > now {

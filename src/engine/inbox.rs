@@ -18,6 +18,16 @@ use crate::plan::{Fate, LinkModel, Plan};
 use crate::rng::{MessageDraws, Purpose};
 use crate::topology::Topology;
 
+/// One slot's forward messages by synapse, borrowed at once ([`Inbox::forward_lanes`]).
+pub(crate) struct ForwardLanes<'a> {
+    /// Pre-drawn fates; empty when the forward direction draws nothing.
+    pub fates: &'a [Fate],
+    pub arrivals: &'a mut [u64],
+    pub values: &'a mut [f64],
+    /// The last value each synapse's receiver used (`LastValue`).
+    pub last_input: &'a mut [f64],
+}
+
 /// Per-(slot, message) storage of the event engine.
 #[derive(Debug)]
 pub(crate) struct Inbox {
@@ -51,9 +61,8 @@ pub(crate) struct Inbox {
     attention_fates: Vec<Fate>,
     forward_draws: Option<MessageDraws>,
     attention_draws: Option<MessageDraws>,
-    /// The delay of every forward (attention) message over a synapse, when one constant delay and no
-    /// drop apply to all of them.
-    pub forward_constant: Option<u64>,
+    /// The delay of every attention message over a synapse, when one constant delay and no drop
+    /// apply to all of them.
     pub attention_constant: Option<u64>,
     /// Runs of synapses that carry attention, as word ranges to draw.
     attention_runs: Vec<(usize, usize)>,
@@ -116,7 +125,6 @@ impl Inbox {
                 .then(|| MessageDraws::new(&plan.streams, Purpose::ForwardMessages, stride)),
             attention_draws: attention_random
                 .then(|| MessageDraws::new(&plan.streams, Purpose::AttentionMessages, stride)),
-            forward_constant: links.uniform().and_then(|c| c.forward.constant()),
             attention_constant: links.uniform().and_then(|c| c.attention.constant()),
             attention_runs: attention_runs(t),
             words: vec![
@@ -220,19 +228,21 @@ impl Inbox {
         }
     }
 
-    /// The forward fates (empty when not drawn), arrivals and values of `slot`, by synapse.
+    /// The forward fates (empty when not drawn), arrivals and values of `slot` by synapse, and the
+    /// last value each synapse's receiver used (timed links).
     #[inline]
-    pub fn forward_lanes(&mut self, slot: usize) -> (&[Fate], &mut [u64], &mut [f64]) {
+    pub fn forward_lanes(&mut self, slot: usize) -> ForwardLanes<'_> {
         let fates = match self.forward_fates.is_empty() {
             true => &[][..],
             false => &self.forward_fates[slot * self.stride..slot * self.stride + self.m],
         };
         let lane = slot * self.m..(slot + 1) * self.m;
-        (
+        ForwardLanes {
             fates,
-            &mut self.forward_arrival[lane.clone()],
-            &mut self.forward_value[lane],
-        )
+            arrivals: &mut self.forward_arrival[lane.clone()],
+            values: &mut self.forward_value[lane],
+            last_input: &mut self.last_input,
+        }
     }
 
     /// The attention fates (empty when not drawn) of `slot` by synapse, each synapse's index in
@@ -250,18 +260,6 @@ impl Inbox {
             &self.attention_index,
             &mut self.attention_value[lane.clone()],
             &mut self.attention_arrival[lane],
-        )
-    }
-
-    /// The forward arrivals and values of `slot` by synapse, and the last value each synapse's
-    /// receiver used (timed links).
-    #[inline]
-    pub fn forward_inputs(&mut self, slot: usize) -> (&mut [u64], &[f64], &mut [f64]) {
-        let lane = slot * self.m..(slot + 1) * self.m;
-        (
-            &mut self.forward_arrival[lane.clone()],
-            &self.forward_value[lane],
-            &mut self.last_input,
         )
     }
 

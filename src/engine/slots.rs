@@ -145,6 +145,12 @@ impl Slots {
         slot * self.neurons + j
     }
 
+    /// The indices of `slot`'s per-neuron state: `at(slot, 0)..at(slot + 1, 0)`.
+    #[inline]
+    pub fn lane(&self, slot: usize) -> std::ops::Range<usize> {
+        slot * self.neurons..(slot + 1) * self.neurons
+    }
+
     /// Whether a slot is free.
     pub fn has_free(&self) -> bool {
         !self.free.is_empty()
