@@ -29,11 +29,13 @@
 //! The engine is split by noun: `slots` (samples in flight and per-neuron wave state), `inbox`
 //! (what has arrived, and the pre-drawn fates), `learner` (parameters, batches, the greedy layer
 //! board), `loss_agent`, `accounting` (message counts, late messages, staleness), `estimates`
-//! (estimated attention), `health` (crashed neurons, cut synapses), [`trace`]; the fault timeline is
+//! (estimated attention), `health` (crashed neurons, cut synapses), `calendar` (the event queue, a
+//! list per tick, checked against the reference's binary heap), [`trace`]; the fault timeline is
 //! the plan's. The waves are in `forward.rs` and `backward.rs`, the effects of faults in `faults.rs`.
 
 pub(crate) mod accounting;
 mod backward;
+mod calendar;
 pub(crate) mod estimates;
 mod faults;
 mod forward;
@@ -53,12 +55,13 @@ use crate::topology::{Params, Topology};
 use crate::trainer::{Checkpoint, Divergence, Observer, Schedule, TrainReport, Trainer};
 
 use accounting::Accounting;
+use calendar::Calendar;
 use estimates::{Change, Estimates};
 use health::Health;
 use inbox::Inbox;
 use learner::{Board, Learner};
 use loss_agent::LossAgent;
-use scheduler::{Key, Queue};
+use scheduler::Key;
 use slots::{Phase, Slots};
 use timetable::Timetable;
 use trace::Tracer;
@@ -104,7 +107,7 @@ pub struct EventEngine<'p> {
     timeline: FaultTimeline<'p>,
     reinit: Reinit,
     fault_actions: Vec<FaultAction>,
-    queue: Queue<Event>,
+    queue: Calendar<Event>,
     tracer: Tracer<'p>,
     /// Timed links: a neuron may act before every message arrived.
     timed: bool,
@@ -204,7 +207,7 @@ impl<'p> EventEngine<'p> {
             timeline: FaultTimeline::new(&plan.faults, &plan.streams),
             reinit: Reinit::new(&plan.streams, t),
             fault_actions: Vec::with_capacity(8),
-            queue: Queue::with_capacity(2 * n * slots),
+            queue: Calendar::with_capacity(2 * n * slots),
             tracer: Tracer::off(),
             timed,
             timetable,

@@ -80,7 +80,7 @@ impl Key {
     /// The key in one number, ordered like the key: time (64 bits), class (2), position (36), stage
     /// (26). Positions and stages beyond their bits cannot be ordered and are refused.
     #[inline]
-    fn packed(self) -> u128 {
+    pub(super) fn packed(self) -> u128 {
         debug_assert!(self.position < 1 << 36, "schedule position beyond 2^36");
         debug_assert!(
             self.stage < 1 << 26,
@@ -93,7 +93,7 @@ impl Key {
     }
 
     #[inline]
-    fn unpacked(packed: u128) -> Key {
+    pub(super) fn unpacked(packed: u128) -> Key {
         Key {
             time: (packed >> 64) as u64,
             class: ((packed >> 62) & 3) as u8,
