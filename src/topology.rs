@@ -354,6 +354,21 @@ impl Topology {
         self.in_start[j]..self.in_start[j + 1]
     }
 
+    /// The sources of `j`'s incoming synapses when they are consecutive neurons, as in a dense
+    /// layer: then `x[sources]` lines up with `incoming(j)`, and loops over both read two plain
+    /// slices instead of gathering by source. (A neuron's sources are increasing, so they are
+    /// consecutive when the first and last are as far apart as their number.)
+    #[inline]
+    pub fn consecutive_sources(&self, j: usize) -> Option<Range<usize>> {
+        let r = self.incoming(j);
+        if r.is_empty() {
+            return None;
+        }
+        let first = self.edge_source[r.start] as usize;
+        let last = self.edge_source[r.end - 1] as usize;
+        (last - first + 1 == r.len()).then_some(first..last + 1)
+    }
+
     /// Ids of the synapses out of `i`, sorted by target.
     #[inline]
     pub fn outgoing(&self, i: usize) -> impl ExactSizeIterator<Item = usize> + '_ {
@@ -552,6 +567,40 @@ mod tests {
         // Outputs take every earlier neuron: 4 + 3 + 2 each.
         assert_eq!(t.incoming(9).len(), 9);
         assert_eq!(t.synapses(), 4 * 3 + 7 * 2 + 9 * 2);
+    }
+
+    #[test]
+    fn consecutive_sources_line_up_with_the_incoming_synapses() {
+        let dense = Topology::build(
+            &spec(vec![3, 2], Connectivity::Dense, true),
+            4,
+            2,
+            &Streams::new(1),
+        )
+        .unwrap();
+        let sparse = Topology::build(
+            &spec(vec![5, 4], Connectivity::Sparse { density: 0.3 }, false),
+            6,
+            3,
+            &Streams::new(3),
+        )
+        .unwrap();
+        let mut gathered = 0;
+        for t in [&dense, &sparse] {
+            for j in 0..t.neurons() {
+                let sources: Vec<usize> = t.incoming(j).map(|e| t.source(e)).collect();
+                match t.consecutive_sources(j) {
+                    Some(r) => assert_eq!(sources, r.collect::<Vec<_>>(), "neuron {j}"),
+                    None => {
+                        assert!(sources.windows(2).any(|w| w[1] != w[0] + 1) || sources.is_empty());
+                        gathered += 1;
+                    }
+                }
+            }
+        }
+        // Inputs have no sources; a sparse network has gaps.
+        assert!(gathered > 6 + 4);
+        assert_eq!(dense.consecutive_sources(10), Some(0..9));
     }
 
     #[test]

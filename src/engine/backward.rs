@@ -223,8 +223,16 @@ impl EventEngine<'_> {
                     .step_directly(j, range, d, inputs.iter().copied(), lr);
             } else {
                 let x = &self.slots.x[self.slots.lane(slot)];
-                let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
-                self.learner.step_directly(j, range, d, inputs, lr);
+                match t.consecutive_sources(j) {
+                    Some(sources) => {
+                        let inputs = x[sources].iter().copied();
+                        self.learner.step_directly(j, range, d, inputs, lr);
+                    }
+                    None => {
+                        let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
+                        self.learner.step_directly(j, range, d, inputs, lr);
+                    }
+                }
             }
             self.applied(j);
         } else {
@@ -259,8 +267,16 @@ impl EventEngine<'_> {
             self.learner.accumulate(j, range, d, inputs.iter().copied());
         } else {
             let x = &self.slots.x[self.slots.lane(slot)];
-            let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
-            self.learner.accumulate(j, range, d, inputs);
+            match t.consecutive_sources(j) {
+                Some(sources) => {
+                    let inputs = x[sources].iter().copied();
+                    self.learner.accumulate(j, range, d, inputs);
+                }
+                None => {
+                    let inputs = t.sources()[range.clone()].iter().map(|&i| x[i as usize]);
+                    self.learner.accumulate(j, range, d, inputs);
+                }
+            }
         }
     }
 
@@ -405,6 +421,20 @@ impl EventEngine<'_> {
             let count = range.len() as u64;
             let summed = !self.slots.received.is_empty();
             let base = self.slots.at(slot, 0);
+            let sources = t.consecutive_sources(j);
+            if let (true, false, Some(sources)) = (summed, self.tracer.messages(), sources) {
+                // The same sums, over two plain slices (a dense layer).
+                let from = sources.start + (range.start - t.incoming(j).start);
+                let coefficients = self.learner.coefficients(range);
+                let received = &mut self.slots.received[base + from..base + sources.end];
+                for (r, c) in received.iter_mut().zip(coefficients) {
+                    *r += c * d;
+                }
+                let counts = self.acct.messages.at(Kind::Attention, layer);
+                counts.sent += count;
+                counts.delivered += count;
+                return;
+            }
             for e in range {
                 let a = self.learner.coefficient(e) * d;
                 if summed {

@@ -363,8 +363,17 @@ impl EventEngine<'_> {
         if !self.timed {
             let range = t.incoming(j);
             let x = &self.slots.x[self.slots.lane(slot)];
-            for (w, &i) in weights[range.clone()].iter().zip(&t.sources()[range]) {
-                z += w * x[i as usize];
+            match t.consecutive_sources(j) {
+                Some(sources) => {
+                    for (w, x) in weights[range].iter().zip(&x[sources]) {
+                        z += w * x;
+                    }
+                }
+                None => {
+                    for (w, &i) in weights[range.clone()].iter().zip(&t.sources()[range]) {
+                        z += w * x[i as usize];
+                    }
+                }
             }
         } else {
             let last_value = self.plan.links.missing_input == MissingInput::LastValue;

@@ -105,6 +105,15 @@ impl<'p> Learner<'p> {
         }
     }
 
+    /// The weights attention is paid through on the synapses of `range` ([`Learner::coefficient`]).
+    #[inline]
+    pub fn coefficients(&self, range: std::ops::Range<usize>) -> &[f64] {
+        match self.feedback {
+            Some(fb) => &fb[range],
+            None => &self.params.weights[range],
+        }
+    }
+
     /// Adds `d · x` over `j`'s incoming synapses `range`, with `inputs` the `x` of each in order,
     /// and `d` to its bias.
     #[inline]
