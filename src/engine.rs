@@ -62,7 +62,7 @@ use inbox::Inbox;
 use learner::{Board, Learner};
 use loss_agent::LossAgent;
 use scheduler::Key;
-use slots::{Phase, Slots};
+use slots::{Phase, SlotInfo, Slots};
 use timetable::Timetable;
 use trace::Tracer;
 
@@ -90,6 +90,31 @@ pub(crate) struct Event {
     neuron: u32,
     slot: u32,
     generation: u32,
+}
+
+/// The queue entry of `(time, action, j, slot)`: `action` of neuron `j` at `time` for the sample in
+/// `slot`, which `info` describes, in a network of `neurons` neurons with `credit_rank`.
+#[inline]
+fn entry(
+    info: &SlotInfo,
+    credit_rank: &[u32],
+    neurons: usize,
+    (time, action, j, slot): (u64, Action, usize, usize),
+) -> (Key, Event) {
+    let position = info.position as u64;
+    let key = match action {
+        Action::Fire => Key::fire(time, position, j),
+        Action::Loss => Key::loss(time, position, neurons),
+        Action::Credit => Key::credit(time, position, credit_rank[j], neurons),
+        Action::Fault => unreachable!("faults are scheduled at the start"),
+    };
+    let event = Event {
+        action,
+        neuron: j as u32,
+        slot: slot as u32,
+        generation: info.generation,
+    };
+    (key, event)
 }
 
 /// The fast discrete-event trainer.
@@ -249,24 +274,13 @@ impl<'p> EventEngine<'p> {
     /// Schedules `action` of neuron `j` for `slot` at `time`.
     #[inline]
     fn schedule(&mut self, time: u64, action: Action, j: usize, slot: usize) {
-        let info = self.slots.info[slot];
-        let position = info.position as u64;
-        let n = self.t.neurons();
-        let key = match action {
-            Action::Fire => Key::fire(time, position, j),
-            Action::Loss => Key::loss(time, position, n),
-            Action::Credit => Key::credit(time, position, self.credit_rank[j], n),
-            Action::Fault => unreachable!("faults are scheduled at the start"),
-        };
-        self.queue.push(
-            key,
-            Event {
-                action,
-                neuron: j as u32,
-                slot: slot as u32,
-                generation: info.generation,
-            },
+        let (key, event) = entry(
+            &self.slots.info[slot],
+            &self.credit_rank,
+            self.t.neurons(),
+            (time, action, j, slot),
         );
+        self.queue.push(key, event);
     }
 
     /// One more neuron is done with `slot`; when all are, the sample completes and frees its slot.

@@ -2,11 +2,10 @@
 //! attention to their inputs, and applying their steps.
 
 use super::estimates::Change;
-use super::forward::Next;
 use super::learner::Waiting;
 use super::slots::Phase;
 use super::trace::{Fate, MessageKind};
-use super::{Action, EventEngine};
+use super::{entry, Action, EventEngine};
 use crate::rule::{LayerNorms, Scales};
 use crate::topology::{NeuronId, SynapseId};
 use crate::trainer::{Kind, Schedule};
@@ -496,11 +495,8 @@ impl EventEngine<'_> {
         if quiet && self.estimates.is_none() && !self.tracer.messages() {
             // Runs of plain deliveries; a message that needs more goes the general way.
             let mut range = range;
-            while let Some(next) = self.pay_run(&mut range, slot, d, layer) {
-                match next {
-                    Next::Message(e) => self.pay_one(e, slot, d, (layer, position), pays, quiet),
-                    Next::Progress(i) => self.backward_progress(i, slot),
-                }
+            while let Some(e) = self.pay_run(&mut range, slot, d, layer) {
+                self.pay_one(e, slot, d, (layer, position), pays, quiet);
             }
             return;
         }
@@ -511,8 +507,9 @@ impl EventEngine<'_> {
 
     /// Pays the attention of `range` for `slot` (demand `d`, the payer in `layer`) that only
     /// arrives, none dropped and every receiver still to learn, until one needs more: a message
-    /// dropped or late (not paid), or a receiver whose plan may move (paid). Timed links, every
-    /// neuron up and no synapse cut, no estimates, no message trace.
+    /// dropped or late. A receiver that has fired and whose credit moves earlier is re-planned on
+    /// the spot, as [`EventEngine::backward_progress`] would. Timed links, every neuron up and no
+    /// synapse cut, no estimates, no message trace.
     #[inline]
     fn pay_run(
         &mut self,
@@ -520,12 +517,17 @@ impl EventEngine<'_> {
         slot: usize,
         d: f64,
         layer: usize,
-    ) -> Option<Next> {
+    ) -> Option<usize> {
         let t = self.t;
         let links = &self.plan.links;
-        let now = self.now;
+        let (now, timeout) = (self.now, self.timeout);
         let base = self.slots.at(slot, 0);
-        let (phase, waves) = (&self.slots.phase, &mut self.slots.backward);
+        let info = &self.slots.info[slot];
+        let (phase, waves, scheduled) = (
+            &self.slots.phase,
+            &mut self.slots.backward,
+            &mut self.slots.scheduled,
+        );
         let (fates, index, values, arrivals) = self.inbox.attention_lanes(slot);
         let learner = &self.learner;
         let mut paid = 0;
@@ -538,7 +540,7 @@ impl EventEngine<'_> {
             let i = t.source(e);
             let k = base + i;
             if fate.dropped() || matches!(phase[k], Phase::Done | Phase::Held) {
-                next = Some(Next::Message(e));
+                next = Some(e);
                 break;
             }
             let arrival = now + fate.delay();
@@ -549,9 +551,18 @@ impl EventEngine<'_> {
             let wave = &mut waves[k];
             let first = wave.first;
             wave.arrive(arrival);
-            if arrival < first || wave.unaccounted == 0 {
-                next = Some(Next::Progress(i));
-                break;
+            // The planned credit only moves when the first arrival does or the wave completes;
+            // a receiver still waiting to fire plans when it fires. (Receivers of attention are
+            // never outputs: their expected count is their out-degree.)
+            if (arrival < first || wave.unaccounted == 0) && phase[k] == Phase::Fired {
+                let planned = wave.plan(t.out_degree(i) as u32, timeout);
+                let candidate = planned.expect("a message arrived").max(now);
+                if candidate < scheduled[k] {
+                    scheduled[k] = candidate;
+                    let work = (candidate, Action::Credit, i, slot);
+                    let (key, event) = entry(info, &self.credit_rank, t.neurons(), work);
+                    self.queue.push(key, event);
+                }
             }
         }
         let counts = self.acct.messages.at(Kind::Attention, layer);
