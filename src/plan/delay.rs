@@ -100,7 +100,13 @@ impl Channel {
     /// of each, with the distribution's branch taken once).
     pub fn fates(&self, words: &[u64], fates: &mut [Fate]) {
         let drop_below = self.drop_below;
-        let fate = |w: u64, delay: u64| Fate::new((w >> 32) < drop_below, delay);
+        // `(w >> 32) < drop_below` as the borrow of the subtraction: both are at most 2³², so the
+        // difference is negative (all upper bits set) exactly when the word is dropped.
+        let fate = |w: u64, delay: u64| {
+            debug_assert!(delay < u64::from(Fate::DROPPED));
+            let borrow = ((w >> 32).wrapping_sub(drop_below) >> 32) as u32;
+            Fate(delay as u32 | (borrow & Fate::DROPPED))
+        };
         match &self.delay {
             DelayDistribution::Constant(t) => {
                 for (f, &w) in fates.iter_mut().zip(words) {
@@ -361,6 +367,13 @@ mod tests {
         ] {
             for p in [0.0, 0.3, 1.0] {
                 let channel = Channel::new(delay, p);
+                // Words on either side of the drop threshold.
+                let edge = channel.drop_below;
+                let mut words = words.clone();
+                words.extend(
+                    [edge.saturating_sub(1), edge, edge + 1]
+                        .map(|h| (h.min(u64::from(u32::MAX)) << 32) | 0x1234_5678),
+                );
                 let mut batch = vec![Fate::new(false, 0); words.len()];
                 channel.fates(&words, &mut batch);
                 for (&w, &f) in words.iter().zip(&batch) {
