@@ -119,14 +119,19 @@ impl Channel {
                 }
             }
             DelayDistribution::Table(table) => {
-                // The pure buckets' table in a local, so the loop keeps it in a register.
+                // Two passes: the drop bits alone vectorize; then a look-up per delay, the pure
+                // buckets' table in a local so the loop keeps it in a register.
+                for (f, &w) in fates.iter_mut().zip(words) {
+                    *f = fate(w, 0);
+                }
                 let pure: &[u32; BUCKETS] = &table.pure;
                 for (f, &w) in fates.iter_mut().zip(words) {
                     let delay = match pure[DelayTable::bucket(w as u32)] {
-                        u32::MAX => table.search(w as u32),
-                        d => u64::from(d),
+                        u32::MAX => table.search(w as u32) as u32,
+                        d => d,
                     };
-                    *f = fate(w, delay);
+                    // Below 2³¹ (see `Fate::new`): clear of the drop bit.
+                    f.0 |= delay;
                 }
             }
         }
