@@ -18,6 +18,34 @@ pub(super) enum Next {
     Progress(usize),
 }
 
+/// Takes one receiver's messages from the inputs, sent `now` with `fates` over synapses whose
+/// `sources` have the values `x`: the arrival and value of each that is not dropped. Returns how
+/// many were dropped, and the first and last arrival (`u64::MAX` and 0 when none arrives): kept in
+/// locals, so the wave is written once per receiver.
+#[inline(always)]
+fn take_run(
+    fates: impl Iterator<Item = crate::plan::Fate>,
+    arrivals: &mut [u64],
+    values: &mut [f64],
+    sources: &[u32],
+    x: &[f64],
+    now: u64,
+) -> (u32, u64, u64) {
+    let (mut dropped, mut first, mut last) = (0, u64::MAX, 0);
+    for (fate, ((arrival, value), &i)) in fates.zip(arrivals.iter_mut().zip(values).zip(sources)) {
+        if fate.dropped() {
+            dropped += 1;
+        } else {
+            let a = now + fate.delay();
+            *arrival = a;
+            *value = x[i as usize];
+            first = first.min(a);
+            last = last.max(a);
+        }
+    }
+    (dropped, first, last)
+}
+
 impl EventEngine<'_> {
     /// Puts the next schedule position into a free slot at the current time; faults timed by that
     /// sample happen first, then its input neurons send the sample's features.
@@ -114,8 +142,8 @@ impl EventEngine<'_> {
         let t = self.t;
         let links = &self.plan.links;
         let now = self.now;
-        let base = self.slots.at(slot, 0);
-        let (x, waves) = (&self.slots.x, &mut self.slots.forward);
+        let lane = self.slots.lane(slot);
+        let (x, waves) = (&self.slots.x[lane.clone()], &mut self.slots.forward[lane]);
         let ForwardLanes {
             fates,
             arrivals,
@@ -123,24 +151,24 @@ impl EventEngine<'_> {
             ..
         } = self.inbox.forward_lanes(slot);
         for j in t.inputs().end..t.neurons() {
-            let wave = &mut waves[base + j];
-            let mut dropped = 0;
-            for e in t.incoming(j).start..self.attention_start[j] {
-                let fate = match fates {
-                    [] => links.synapse(e).forward.fate(0),
-                    _ => fates[e],
-                };
-                if fate.dropped() {
-                    dropped += 1;
-                    continue;
-                }
-                let arrival = now + fate.delay();
-                arrivals[e] = arrival;
-                values[e] = x[base + t.source(e)];
-                wave.arrive(arrival);
-            }
+            let r = t.incoming(j).start..self.attention_start[j];
+            let (arrivals, values) = (&mut arrivals[r.clone()], &mut values[r.clone()]);
+            let sources = &t.sources()[r.clone()];
+            let (dropped, first, last) = if fates.is_empty() {
+                let fates = r.clone().map(|e| links.synapse(e).forward.fate(0));
+                take_run(fates, arrivals, values, sources, x, now)
+            } else {
+                let fates = fates[r.clone()].iter().copied();
+                take_run(fates, arrivals, values, sources, x, now)
+            };
+            // Added to the wave at once: the same wave as `Wave::arrive` or `Wave::miss` for each
+            // message.
+            let wave = &mut waves[j];
+            wave.unaccounted -= r.len() as u32;
+            wave.arrived += r.len() as u32 - dropped;
+            wave.first = wave.first.min(first);
+            wave.last = wave.last.max(last);
             if dropped > 0 {
-                wave.unaccounted -= dropped;
                 let counts = self.acct.messages.at(Kind::Forward, t.layer_of(j));
                 counts.dropped += u64::from(dropped);
                 counts.delivered -= u64::from(dropped);
@@ -476,21 +504,37 @@ impl EventEngine<'_> {
             last_input,
             ..
         } = self.inbox.forward_lanes(slot);
+        let r = range.clone();
+        let lanes = arrivals[r.clone()]
+            .iter_mut()
+            .zip(&values[r.clone()])
+            .zip(&weights[r.clone()]);
+        // The same sum as adding `w · x` in synapse order; one loop per policy keeps the test out
+        // of the loop.
         let mut acc = *z;
-        for e in range.clone() {
-            if arrivals[e] > now {
-                *z = acc;
-                return e;
+        let mut end = range.end;
+        if last_value {
+            for (e, (((arrival, &value), &w), last)) in lanes.zip(&mut last_input[r]).enumerate() {
+                if *arrival > now {
+                    end = range.start + e;
+                    break;
+                }
+                *arrival = u64::MAX;
+                *last = value;
+                acc += w * value;
             }
-            arrivals[e] = u64::MAX;
-            let value = values[e];
-            if last_value {
-                last_input[e] = value;
+        } else {
+            for (e, ((arrival, &value), &w)) in lanes.enumerate() {
+                if *arrival > now {
+                    end = range.start + e;
+                    break;
+                }
+                *arrival = u64::MAX;
+                acc += w * value;
             }
-            acc += weights[e] * value;
         }
         *z = acc;
-        range.end
+        end
     }
 
     /// The record of a message over `link` of `kind` that arrives at `arrival`, its send tick

@@ -175,9 +175,15 @@ impl Inbox {
         if let Some(draws) = &mut self.attention_draws {
             let fates = &mut self.attention_fates[slot * stride..(slot + 1) * stride];
             for &(start, end) in &self.attention_runs {
-                draws.fill(position, start, &mut self.words[start..end]);
-                for e in start..end {
-                    fates[e] = links.synapse(e).attention.fate(self.words[e]);
+                let words = &mut self.words[start..end];
+                draws.fill(position, start, words);
+                match links.uniform() {
+                    Some(class) => class.attention.fates(words, &mut fates[start..end]),
+                    None => {
+                        for e in start..end {
+                            fates[e] = links.synapse(e).attention.fate(words[e - start]);
+                        }
+                    }
                 }
             }
             draws.fill(position, m, &mut self.words[m..stride]);

@@ -22,6 +22,8 @@ const SCALE: f64 = 4_294_967_296.0;
 const MAX_TABLE: usize = 1 << 16;
 /// Bits of the guide table's index.
 const GUIDE_BITS: u32 = 12;
+/// Buckets of the guide table: a fixed size, so that a bucket index needs no bounds check.
+const BUCKETS: usize = 1 << GUIDE_BITS;
 
 /// The fate of one message: dropped by its link, and the delay it has (or would have had).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +100,13 @@ impl Channel {
     /// of each, with the distribution's branch taken once).
     pub fn fates(&self, words: &[u64], fates: &mut [Fate]) {
         let drop_below = self.drop_below;
-        let fate = |w: u64, delay: u64| Fate::new((w >> 32) < drop_below, delay);
+        // `(w >> 32) < drop_below` as the borrow of the subtraction: both are at most 2³², so the
+        // difference is negative (all upper bits set) exactly when the word is dropped.
+        let fate = |w: u64, delay: u64| {
+            debug_assert!(delay < u64::from(Fate::DROPPED));
+            let borrow = ((w >> 32).wrapping_sub(drop_below) >> 32) as u32;
+            Fate(delay as u32 | (borrow & Fate::DROPPED))
+        };
         match &self.delay {
             DelayDistribution::Constant(t) => {
                 for (f, &w) in fates.iter_mut().zip(words) {
@@ -111,8 +119,19 @@ impl Channel {
                 }
             }
             DelayDistribution::Table(table) => {
+                // Two passes: the drop bits alone vectorize; then a look-up per delay, the pure
+                // buckets' table in a local so the loop keeps it in a register.
                 for (f, &w) in fates.iter_mut().zip(words) {
-                    *f = fate(w, table.sample(w as u32));
+                    *f = fate(w, 0);
+                }
+                let pure: &[u32; BUCKETS] = &table.pure;
+                for (f, &w) in fates.iter_mut().zip(words) {
+                    let delay = match pure[DelayTable::bucket(w as u32)] {
+                        u32::MAX => table.search(w as u32) as u32,
+                        d => d,
+                    };
+                    // Below 2³¹ (see `Fate::new`): clear of the drop bit.
+                    f.0 |= delay;
                 }
             }
         }
@@ -136,10 +155,10 @@ enum DelayDistribution {
 struct DelayTable {
     thresholds: Vec<u64>,
     /// `guide[b]`: the first `k` whose threshold exceeds the smallest uniform of bucket `b`.
-    guide: Vec<u32>,
+    guide: Box<[u32; BUCKETS]>,
     /// `pure[b]`: the delay of every uniform of bucket `b` when they all have the same one (most
     /// buckets), else `u32::MAX`.
-    pure: Vec<u32>,
+    pure: Box<[u32; BUCKETS]>,
     /// The continuous quantile function, for the tail past the table.
     tail: Continuous,
 }
@@ -214,11 +233,10 @@ impl DelayDistribution {
                 break;
             }
         }
-        let buckets = 1usize << GUIDE_BITS;
-        let mut guide = Vec::with_capacity(buckets);
-        let mut pure = Vec::with_capacity(buckets);
+        let mut guide = Vec::with_capacity(BUCKETS);
+        let mut pure = Vec::with_capacity(BUCKETS);
         let mut k = 0usize;
-        for b in 0..buckets as u64 {
+        for b in 0..BUCKETS as u64 {
             let smallest = b << (32 - GUIDE_BITS);
             while k < thresholds.len() && thresholds[k] <= smallest {
                 k += 1;
@@ -235,8 +253,8 @@ impl DelayDistribution {
         }
         DelayDistribution::Table(Box::new(DelayTable {
             thresholds,
-            guide,
-            pure,
+            guide: guide.try_into().expect("one entry per bucket"),
+            pure: pure.try_into().expect("one entry per bucket"),
             tail,
         }))
     }
@@ -255,11 +273,23 @@ impl DelayTable {
     /// The least `k` with `u < thresholds[k]`; past the table, the rounded continuous quantile.
     #[inline(always)]
     fn sample(&self, u: u32) -> u64 {
-        let bucket = (u >> (32 - GUIDE_BITS)) as usize;
-        let pure = self.pure[bucket];
-        if pure != u32::MAX {
-            return u64::from(pure);
+        match self.pure[DelayTable::bucket(u)] {
+            u32::MAX => self.search(u),
+            d => u64::from(d),
         }
+    }
+
+    /// The guide-table bucket of `u`.
+    #[inline(always)]
+    fn bucket(u: u32) -> usize {
+        (u >> (32 - GUIDE_BITS)) as usize
+    }
+
+    /// [`DelayTable::sample`] of a `u` whose bucket is not pure: a search from the guide. Out of
+    /// line, so the loops over pure buckets stay tight.
+    #[inline(never)]
+    fn search(&self, u: u32) -> u64 {
+        let bucket = DelayTable::bucket(u);
         let u = u64::from(u);
         let mut k = self.guide[bucket] as usize;
         while k < self.thresholds.len() && self.thresholds[k] <= u {
@@ -327,9 +357,10 @@ mod tests {
 
     #[test]
     fn batched_fates_are_the_single_fates() {
-        let words: Vec<u64> = (0..500u64)
+        let mut words: Vec<u64> = (0..100_000u64)
             .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .collect();
+        words.extend([0, u64::MAX, u64::from(u32::MAX), u64::MAX << 32]);
         for delay in [
             Delay::Constant(2),
             Delay::Uniform { min: 1, max: 9 },
@@ -339,11 +370,52 @@ mod tests {
                 sigma: 1.5,
             },
         ] {
-            let channel = Channel::new(delay, 0.3);
-            let mut batch = vec![Fate::new(false, 0); words.len()];
-            channel.fates(&words, &mut batch);
-            for (&w, &f) in words.iter().zip(&batch) {
-                assert_eq!(f, channel.fate(w), "{delay:?}");
+            for p in [0.0, 0.3, 1.0] {
+                let channel = Channel::new(delay, p);
+                // Words on either side of the drop threshold.
+                let edge = channel.drop_below;
+                let mut words = words.clone();
+                words.extend(
+                    [edge.saturating_sub(1), edge, edge + 1]
+                        .map(|h| (h.min(u64::from(u32::MAX)) << 32) | 0x1234_5678),
+                );
+                let mut batch = vec![Fate::new(false, 0); words.len()];
+                channel.fates(&words, &mut batch);
+                for (&w, &f) in words.iter().zip(&batch) {
+                    assert_eq!(f, channel.fate(w), "{delay:?}, p = {p}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_samples_are_the_least_threshold_above() {
+        for delay in [
+            Delay::Exponential { mean: 3.0 },
+            Delay::Exponential { mean: 0.3 },
+            Delay::LogNormal {
+                mu: 1.0,
+                sigma: 1.5,
+            },
+        ] {
+            let d = DelayDistribution::new(delay);
+            let DelayDistribution::Table(table) = &d else {
+                panic!("{delay:?} has a table");
+            };
+            // Every bucket's ends and a spread of uniforms inside the buckets.
+            let edges = (0..BUCKETS as u64).flat_map(|b| {
+                let start = b << (32 - GUIDE_BITS);
+                [start, start + 1, start + (1 << (32 - GUIDE_BITS)) - 1]
+            });
+            let spread = (0..1u64 << 16).map(|i| i.wrapping_mul(0x9e37_79b9) & 0xffff_ffff);
+            for u in edges.chain(spread) {
+                let k = table.thresholds.partition_point(|&t| t <= u) as u64;
+                let expected = if k < table.thresholds.len() as u64 {
+                    k
+                } else {
+                    table.far_tail(u)
+                };
+                assert_eq!(table.sample(u as u32), expected, "{delay:?}, u = {u}");
             }
         }
     }
