@@ -4,19 +4,11 @@
 use super::inbox::ForwardLanes;
 use super::slots::{Phase, Wave};
 use super::trace::{Fate, Message, MessageKind};
-use super::{Action, EventEngine};
+use super::{entry, Action, EventEngine};
 use crate::data::Split;
 use crate::scenario::MissingInput;
 use crate::topology::{NeuronId, SynapseId};
 use crate::trainer::{Divergence, Kind, Schedule};
-
-/// What a run of plain deliveries stopped at.
-pub(super) enum Next {
-    /// A message that is dropped or late: it goes the general way.
-    Message(usize),
-    /// A receiver whose plan may move, its message delivered.
-    Progress(usize),
-}
 
 /// Takes one receiver's messages from the inputs, sent `now` with `fates` over synapses whose
 /// `sources` have the values `x`: the arrival and value of each that is not dropped. Returns how
@@ -212,11 +204,8 @@ impl EventEngine<'_> {
         if quiet && !tracing {
             // Runs of plain deliveries; a message that needs more goes the general way.
             let mut out = t.outgoing(i);
-            while let Some(next) = self.deliver_run(&mut out, slot, value) {
-                match next {
-                    Next::Message(e) => self.send_forward(e, slot, value, quiet, tracing),
-                    Next::Progress(j) => self.forward_progress(j, slot),
-                }
+            while let Some(e) = self.deliver_run(&mut out, slot, value) {
+                self.send_forward(e, slot, value, quiet, tracing);
             }
             return;
         }
@@ -226,20 +215,26 @@ impl EventEngine<'_> {
     }
 
     /// Delivers the messages of `out` for `slot` that only arrive, none dropped and every receiver
-    /// waiting, until one needs more: a message dropped or late (not delivered), or a receiver
-    /// whose plan may move (delivered). Every neuron up and no synapse cut; no message trace.
+    /// waiting, until one needs more: a message dropped or late, which it returns. A receiver whose
+    /// firing moves earlier is re-planned on the spot, as [`EventEngine::forward_progress`] would.
+    /// Every neuron up and no synapse cut; no message trace.
     #[inline]
     fn deliver_run(
         &mut self,
         out: &mut impl Iterator<Item = usize>,
         slot: usize,
         value: f64,
-    ) -> Option<Next> {
+    ) -> Option<usize> {
         let t = self.t;
         let links = &self.plan.links;
-        let (now, deferring) = (self.now, self.deferring);
+        let (now, deferring, timeout) = (self.now, self.deferring, self.timeout);
         let base = self.slots.at(slot, 0);
-        let (phase, waves) = (&self.slots.phase, &mut self.slots.forward);
+        let info = &self.slots.info[slot];
+        let (phase, waves, scheduled) = (
+            &self.slots.phase,
+            &mut self.slots.forward,
+            &mut self.slots.scheduled,
+        );
         let ForwardLanes {
             fates,
             arrivals,
@@ -254,7 +249,7 @@ impl EventEngine<'_> {
             };
             let k = base + j;
             if fate.dropped() || phase[k] != Phase::Waiting {
-                return Some(Next::Message(e));
+                return Some(e);
             }
             let arrival = now + fate.delay();
             arrivals[e] = arrival;
@@ -264,7 +259,14 @@ impl EventEngine<'_> {
             wave.arrive(arrival);
             // The planned firing time only moves when the first arrival does or the wave completes.
             if (arrival < first || wave.unaccounted == 0) && !deferring {
-                return Some(Next::Progress(j));
+                let planned = wave.plan(t.incoming(j).len() as u32, timeout);
+                let candidate = planned.expect("a message arrived").max(now);
+                if candidate < scheduled[k] {
+                    scheduled[k] = candidate;
+                    let work = (candidate, Action::Fire, j, slot);
+                    let (key, event) = entry(info, &self.credit_rank, t.neurons(), work);
+                    self.queue.push(key, event);
+                }
             }
         }
         None
