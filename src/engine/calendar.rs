@@ -168,9 +168,11 @@ impl<T: Copy> Calendar<T> {
             self.far.pop();
             self.due.push(i);
         }
-        let nodes = &self.nodes;
-        self.due
-            .sort_unstable_by_key(|&i| Reverse(Self::key_of(&nodes[i as usize])));
+        if self.due.len() > 1 {
+            let nodes = &self.nodes;
+            self.due
+                .sort_unstable_by_key(|&i| Reverse(Self::key_of(&nodes[i as usize])));
+        }
         true
     }
 
