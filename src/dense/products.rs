@@ -15,8 +15,8 @@ use nalgebra::DMatrix;
 /// How the dense code multiplies matrices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Products {
-    /// One sample at a time with nalgebra's `gemv`, `gemv_tr` and `ger`: `O(n_m · n_k)` per sample,
-    /// identical results on every machine.
+    /// One sample at a time with nalgebra's `gemv` and `ger` and a plain loop for `Wᵀ a`:
+    /// `O(n_m · n_k)` per sample, identical results on every machine.
     Portable,
     /// faer's GEMM over the whole batch, on one thread: the same operation count, several times the
     /// throughput once the batch has a few dozen samples.
@@ -68,18 +68,18 @@ impl Products {
                 for s in 0..n {
                     let mut d = d.column_mut(s);
                     let a = a.column(s);
-                    if add {
-                        // Onto what the earlier blocks paid, term by term, as the event engine adds
-                        // the attention of a neuron's outgoing synapses in order: a block summed on
-                        // its own and then added rounds differently (skip connections).
-                        for (j, d) in d.iter_mut().enumerate() {
-                            for (k, &a) in a.iter().enumerate() {
-                                *d += w[(k, j)] * a;
-                            }
-                        }
-                    } else {
+                    if !add {
                         d.fill(0.0);
-                        d.gemv_tr(1.0, w, &a, 1.0);
+                    }
+                    // Term by term from 0 (or onto what the earlier blocks paid), as the event
+                    // engine adds the attention of a neuron's outgoing synapses in order. Not
+                    // nalgebra's `gemv_tr`: its dot products add 8 or more terms in interleaved
+                    // partial sums, and a block summed on its own and then added rounds
+                    // differently too (skip connections).
+                    for (j, d) in d.iter_mut().enumerate() {
+                        for (&w, &a) in w.column(j).iter().zip(a.iter()) {
+                            *d += w * a;
+                        }
                     }
                 }
             }
