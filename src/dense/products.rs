@@ -65,21 +65,23 @@ impl Products {
     ) {
         match self {
             Products::Portable => {
+                let (rows, cols) = (a.nrows(), d.nrows());
+                let w = w.as_slice();
                 for s in 0..n {
-                    let mut d = d.column_mut(s);
-                    let a = a.column(s);
-                    if !add {
-                        d.fill(0.0);
-                    }
+                    let d = &mut d.as_mut_slice()[s * cols..(s + 1) * cols];
+                    let a = &a.as_slice()[s * rows..(s + 1) * rows];
                     // Term by term from 0 (or onto what the earlier blocks paid), as the event
                     // engine adds the attention of a neuron's outgoing synapses in order. Not
                     // nalgebra's `gemv_tr`: its dot products add 8 or more terms in interleaved
                     // partial sums, and a block summed on its own and then added rounds
-                    // differently too (skip connections).
-                    for (j, d) in d.iter_mut().enumerate() {
-                        for (&w, &a) in w.column(j).iter().zip(a.iter()) {
-                            *d += w * a;
+                    // differently too (skip connections). Column `j` of `W` is `j`'s outgoing
+                    // weights; the sum stays in a register.
+                    for (d, column) in d.iter_mut().zip(w.chunks_exact(rows)) {
+                        let mut sum = if add { *d } else { 0.0 };
+                        for (&w, &a) in column.iter().zip(a) {
+                            sum += w * a;
                         }
+                        *d = sum;
                     }
                 }
             }
