@@ -41,8 +41,9 @@
 //! * [`rule`] — the [`rule::LearningRule`] trait (exact attention, greedy attention, feedback
 //!   alignment) and the per-neuron SGD optimizer.
 //! * [`engine`] — the fast discrete-event simulation, split by noun (slots, inbox, learner, loss
-//!   agent, accounting, estimates, health, trace, and the timetable that plans every action when
-//!   delays are fixed and nothing times out); [`reference`](mod@reference) — the plain one that checks it;
+//!   agent, accounting, estimates, health, trace, the calendar of events, and the timetable that
+//!   plans every action when delays are fixed and nothing times out); [`reference`](mod@reference) —
+//!   the plain one that checks it;
 //!   [`dense`] — the matrix trainer.
 //! * [`trainer`] — the schedule, checkpoints and message counts every engine shares.
 //! * [`run`], [`evaluate`], [`alignment`], [`output`], [`plot`], [`cli`] — running a scenario and
