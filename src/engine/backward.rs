@@ -3,7 +3,7 @@
 
 use super::estimates::Change;
 use super::learner::Waiting;
-use super::slots::Phase;
+use super::slots::{bring_forward, Phase};
 use super::trace::{Fate, MessageKind};
 use super::{entry, Action, EventEngine};
 use crate::rule::{LayerNorms, Scales};
@@ -30,10 +30,8 @@ impl EventEngine<'_> {
             self.give_up(i, slot);
             return;
         };
-        let candidate = candidate.max(self.now);
-        if candidate < self.slots.scheduled[k] {
-            self.slots.scheduled[k] = candidate;
-            self.schedule(candidate, Action::Credit, i, slot);
+        if let Some(time) = bring_forward(&mut self.slots.scheduled[k], candidate, self.now) {
+            self.schedule(time, Action::Credit, i, slot);
         }
     }
 
@@ -429,25 +427,23 @@ impl EventEngine<'_> {
                 for (r, c) in received.iter_mut().zip(coefficients) {
                     *r += c * d;
                 }
-                let counts = self.acct.messages.at(Kind::Attention, layer);
-                counts.sent += count;
-                counts.delivered += count;
-                return;
-            }
-            for e in range {
-                let a = self.learner.coefficient(e) * d;
-                if summed {
-                    // Paid in the order of the receiver's outgoing synapses (the timetable says).
-                    self.slots.received[base + t.source(e)] += a;
-                } else {
-                    let q = self.inbox.attention_at(slot, e);
-                    self.inbox.attention_value[q] = a;
-                }
-                if self.tracer.messages() {
-                    let arrival =
-                        self.now + self.inbox.attention_fate(&self.plan.links, slot, e).delay();
-                    let m = self.message(MessageKind::Attention, position, e);
-                    self.tracer.message(t, m, Fate::OnTime(arrival));
+            } else {
+                for e in range {
+                    let a = self.learner.coefficient(e) * d;
+                    if summed {
+                        // Paid in the order of the receiver's outgoing synapses (the timetable
+                        // says).
+                        self.slots.received[base + t.source(e)] += a;
+                    } else {
+                        let q = self.inbox.attention_at(slot, e);
+                        self.inbox.attention_value[q] = a;
+                    }
+                    if self.tracer.messages() {
+                        let arrival =
+                            self.now + self.inbox.attention_fate(&self.plan.links, slot, e).delay();
+                        let m = self.message(MessageKind::Attention, position, e);
+                        self.tracer.message(t, m, Fate::OnTime(arrival));
+                    }
                 }
             }
             let counts = self.acct.messages.at(Kind::Attention, layer);
@@ -556,10 +552,9 @@ impl EventEngine<'_> {
             // never outputs: their expected count is their out-degree.)
             if (arrival < first || wave.unaccounted == 0) && phase[k] == Phase::Fired {
                 let planned = wave.plan(t.out_degree(i) as u32, timeout);
-                let candidate = planned.expect("a message arrived").max(now);
-                if candidate < scheduled[k] {
-                    scheduled[k] = candidate;
-                    let work = (candidate, Action::Credit, i, slot);
+                let candidate = planned.expect("a message arrived");
+                if let Some(time) = bring_forward(&mut scheduled[k], candidate, now) {
+                    let work = (time, Action::Credit, i, slot);
                     let (key, event) = entry(info, &self.credit_rank, t.neurons(), work);
                     self.queue.push(key, event);
                 }

@@ -2,7 +2,7 @@
 //! loss agent turning output values into demands.
 
 use super::inbox::ForwardLanes;
-use super::slots::{Phase, Wave};
+use super::slots::{bring_forward, Phase, Wave};
 use super::trace::{Fate, Message, MessageKind};
 use super::{entry, Action, EventEngine};
 use crate::data::Split;
@@ -73,7 +73,7 @@ impl EventEngine<'_> {
             self.slots.received[lane].fill(0.0);
         }
         self.loss.admit(slot, t.outputs().len());
-        self.inbox.admit(&self.plan.links, t, slot, position as u64);
+        self.inbox.admit(&self.plan.links, slot, position as u64);
         self.tracer.event(self.now, "admit", None, Some(position));
         let features = data.features(schedule.sample(position));
         if self.timetable.is_some() {
@@ -260,10 +260,9 @@ impl EventEngine<'_> {
             // The planned firing time only moves when the first arrival does or the wave completes.
             if (arrival < first || wave.unaccounted == 0) && !deferring {
                 let planned = wave.plan(t.incoming(j).len() as u32, timeout);
-                let candidate = planned.expect("a message arrived").max(now);
-                if candidate < scheduled[k] {
-                    scheduled[k] = candidate;
-                    let work = (candidate, Action::Fire, j, slot);
+                let candidate = planned.expect("a message arrived");
+                if let Some(time) = bring_forward(&mut scheduled[k], candidate, now) {
+                    let work = (time, Action::Fire, j, slot);
                     let (key, event) = entry(info, &self.credit_rank, t.neurons(), work);
                     self.queue.push(key, event);
                 }
@@ -372,10 +371,8 @@ impl EventEngine<'_> {
             self.sit_out(j, slot);
             return;
         };
-        let candidate = candidate.max(self.now);
-        if candidate < self.slots.scheduled[k] {
-            self.slots.scheduled[k] = candidate;
-            self.schedule(candidate, Action::Fire, j, slot);
+        if let Some(time) = bring_forward(&mut self.slots.scheduled[k], candidate, self.now) {
+            self.schedule(time, Action::Fire, j, slot);
         }
     }
 
@@ -651,10 +648,8 @@ impl EventEngine<'_> {
             }
             return;
         };
-        let candidate = candidate.max(self.now);
-        if candidate < self.loss.scheduled[slot] {
-            self.loss.scheduled[slot] = candidate;
-            self.schedule(candidate, Action::Loss, 0, slot);
+        if let Some(time) = bring_forward(&mut self.loss.scheduled[slot], candidate, self.now) {
+            self.schedule(time, Action::Loss, 0, slot);
         }
     }
 

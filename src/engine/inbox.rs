@@ -154,7 +154,7 @@ impl Inbox {
 
     /// Draws the fates of the sample at `position` in `slot`. (Its arrivals are all unset: every
     /// reader of an arrival takes it out, `u64::MAX` staying behind for the next sample.)
-    pub fn admit(&mut self, links: &LinkModel, t: &Topology, slot: usize, position: u64) {
+    pub fn admit(&mut self, links: &LinkModel, slot: usize, position: u64) {
         let (m, outputs) = (self.m, self.outputs);
         let stride = self.stride;
         if let Some(draws) = &mut self.forward_draws {
@@ -191,7 +191,6 @@ impl Inbox {
                 fates[m + o] = links.loss().attention.fate(self.words[m + o]);
             }
         }
-        let _ = t;
     }
 
     /// The fate of the forward message over synapse `e` in `slot`.

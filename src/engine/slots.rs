@@ -73,6 +73,18 @@ impl Wave {
     }
 }
 
+/// Brings a planned action forward to `candidate` (never before `now`) when that is earlier than
+/// `planned`, which it then becomes; returns the new time, or `None` when the plan stands. (A
+/// superseded queue entry is skipped when popped.)
+#[inline]
+pub(crate) fn bring_forward(planned: &mut u64, candidate: u64, now: u64) -> Option<u64> {
+    let candidate = candidate.max(now);
+    (candidate < *planned).then(|| {
+        *planned = candidate;
+        candidate
+    })
+}
+
 /// Bookkeeping of one slot.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SlotInfo {
